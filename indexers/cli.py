@@ -1,0 +1,109 @@
+"""The `maillon` command line: ingest, serve, worker, demo (and later match, agenda, reindex)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.errors import ServiceError
+
+
+def _services(ctx: click.Context) -> Any:
+    from service.container import build_services
+    from service.settings import load_settings
+
+    if "services" not in ctx.obj:
+        overrides = {"data_dir": ctx.obj["data_dir"]} if ctx.obj.get("data_dir") else {}
+        ctx.obj["services"] = build_services(load_settings(overrides))
+    return ctx.obj["services"]
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the embedded store lives (default: MAILLON_DATA_DIR or ./var).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Maillon: complementary partner matching and B2B agendas."""
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = data_dir
+
+
+@main.command("ingest")
+@click.argument("kind", type=click.Choice(["clusters", "members"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "xlsx"]), default=None,
+              help="Override the format guessed from the file name.")
+@click.option("--batch-size", default=256, show_default=True, help="Profiles embedded per batch.")
+@click.option("--json-report", is_flag=True, help="Print the full report as JSON.")
+@click.option("--enqueue", is_flag=True, help="Run as a background job on the RQ worker.")
+@click.pass_context
+def ingest_cmd(ctx: click.Context, kind: str, files: tuple[Path, ...], fmt: str | None,
+               batch_size: int, json_report: bool, enqueue: bool) -> None:
+    """Validate, normalise, embed and upsert profiles from CSV, JSON, JSONL or XLSX FILES.
+
+    Exit status: 0 all records ingested, 1 some records rejected, 2 a file could not be read.
+    """
+    from indexers.runner import run_ingest
+
+    services = _services(ctx)
+    status = 0
+    for path in files:
+        if enqueue:
+            job_id = services.queue.enqueue("indexers.jobs.ingest_file", kind, str(path.resolve()), path.name)
+            click.echo(f"{path.name}: queued as job {job_id}")
+            continue
+        status = max(status, run_ingest(services, kind, path, fmt, batch_size, json_report))
+    sys.exit(status)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="RQ workers to start beside the API.")
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Run the API for development (production: gunicorn -c deploy/gunicorn.conf.py)."""
+    from indexers.runner import serve
+
+    serve(_services(ctx), host, port, workers, ctx.obj.get("data_dir"))
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.pass_context
+def worker_cmd(ctx: click.Context, burst: bool) -> None:
+    """Run an RQ worker with the model preloaded."""
+    from service.worker import run_worker
+
+    run_worker(_services(ctx), burst=burst)
+
+
+@main.command("demo")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the API afterwards.")
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
+    """Ingest the bundled sample data, answer a sample match request, then serve the API."""
+    from indexers.runner import run_demo, serve as serve_api
+
+    if ctx.obj.get("data_dir") is None:
+        ctx.obj["data_dir"] = Path("var/demo")
+    services = _services(ctx)
+    run_demo(services)
+    if serve:
+        serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def run() -> None:  # pragma: no cover - console entry
+    try:
+        main(obj={})
+    except ServiceError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)

@@ -1,0 +1,31 @@
+"""RQ job functions around the ingest pipeline: ids and paths in, a report dict out."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexers.pipeline import IngestReport, ingest
+from indexers.sources import read_records
+from service.container import current_services
+from service.errors import InvalidRequestError
+from service.queue import report_progress
+
+
+def ingest_file(kind: str, path: str, filename: str | None = None) -> dict[str, Any]:
+    """Ingest an uploaded file; the report (with per-record errors) is the job's result.
+    A file that cannot be read at all gives a report with one file-level error."""
+    services = current_services()
+    source = Path(path)
+    name = filename or source.name
+    try:
+        records = list(read_records(source, kind, name=name))
+    except InvalidRequestError as exc:
+        report = IngestReport(kind=kind, source=name)
+        report.errors.append({"locator": name, "field": "_file", "message": exc.message})
+        return report.to_dict()
+    report = ingest(
+        records, kind, services.index, services.embedder, services.domain,
+        source=name,
+        progress=lambda done, total: report_progress(done, total, f"{done}/{total} records"),
+    )
+    return report.to_dict()

@@ -1,0 +1,138 @@
+"""ingest(): validate → normalise → skip unchanged → embed in batches → upsert; an IngestReport."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+
+from indexers.documents import content_hash, embed_profiles
+from indexers.sources import SourceRecord
+from service.domain import DomainConfig
+from service.embeddings import Embedder
+from service.index.base import ProfileIndex
+from service.profile_schemas import flatten_errors, profile_schema
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    kind: str
+    source: str = ""
+    read: int = 0
+    valid: int = 0
+    invalid: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    embedded_texts: int = 0
+    seconds: float = 0.0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+def ingest(
+    records: Iterable[SourceRecord],
+    kind: str,
+    index: ProfileIndex,
+    embedder: Embedder,
+    domain: DomainConfig,
+    *,
+    source: str = "",
+    batch_size: int = 256,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Every valid record lands even when others are invalid; each batch is one transaction."""
+    started = time.perf_counter()
+    report = IngestReport(kind=kind, source=source)
+    records = list(records)
+    schema = profile_schema(kind, domain)
+    batch: dict[str, tuple[str, dict[str, Any]]] = {}
+    for number, record in enumerate(records, 1):
+        report.read += 1
+        doc = _validate(record, schema, report)
+        if doc is not None:
+            if doc["id"] in batch:
+                report.warnings.append({"locator": record.locator, "field": "id",
+                                        "message": f"duplicate id {doc['id']!r}: replaces "
+                                                   f"{batch[doc['id']][0]}"})
+            batch[doc["id"]] = (record.locator, doc)
+        if len(batch) >= batch_size:
+            _flush(batch, kind, index, embedder, report)
+        if progress:
+            progress(number, len(records))
+    _flush(batch, kind, index, embedder, report)
+    if kind == "members":
+        _warn_unknown_clusters(index, report, records, schema)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _validate(record: SourceRecord, schema: Any, report: IngestReport) -> dict[str, Any] | None:
+    if record.error is not None:
+        report.invalid += 1
+        report.errors.append({"locator": record.locator, "field": "_record", "message": record.error})
+        return None
+    try:
+        doc = schema.load(record.data)
+    except ValidationError as exc:
+        report.invalid += 1
+        for err in flatten_errors(exc.messages):
+            report.errors.append({"locator": record.locator, **err})
+        return None
+    report.valid += 1
+    return doc
+
+
+def _flush(
+    batch: dict[str, tuple[str, dict[str, Any]]], kind: str, index: ProfileIndex,
+    embedder: Embedder, report: IngestReport,
+) -> None:
+    if not batch:
+        return
+    docs = [doc for _, doc in batch.values()]
+    stored = index.hashes(kind, [d["id"] for d in docs])
+    changed, hashes = [], []
+    for doc in docs:
+        h = content_hash(doc, embedder.name)
+        if stored.get(doc["id"]) == h:
+            report.unchanged += 1
+            continue
+        changed.append(doc)
+        hashes.append(h)
+        if doc["id"] in stored:
+            report.updated += 1
+        else:
+            report.inserted += 1
+    if changed:
+        profiles = embed_profiles(kind, changed, hashes, embedder)
+        report.embedded_texts += sum(len(p.items) for p in profiles)
+        index.upsert(kind, profiles)
+    batch.clear()
+
+
+def _warn_unknown_clusters(
+    index: ProfileIndex, report: IngestReport, records: list[SourceRecord], schema: Any
+) -> None:
+    wanted: dict[str, str] = {}
+    for record in records:
+        for cid in (record.data or {}).get("clusters") or []:
+            if isinstance(cid, str):
+                wanted.setdefault(cid, record.locator)
+    if not wanted:
+        return
+    known = set(index.hashes("clusters", list(wanted)))
+    for cid, locator in wanted.items():
+        if cid not in known:
+            report.warnings.append({"locator": locator, "field": "clusters",
+                                    "message": f"cluster {cid!r} is not in the index (yet)"})

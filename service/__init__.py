@@ -1,0 +1,30 @@
+"""Maillon service: create_app(overrides) builds settings, clients and services, then the API."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+EXTENSION = "maillon"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The application factory: nothing is read before this is called.
+
+    `overrides` takes Settings field names (data_dir, backend, ...) and prebuilt collaborators
+    (embedder, index, queue, domain) for tests.
+    """
+    from service.api import init_api
+    from service.container import build_services
+    from service.settings import load_settings
+
+    overrides = dict(overrides or {})
+    collaborators = {k: overrides.pop(k) for k in ("embedder", "index", "queue", "domain") if k in overrides}
+    settings = load_settings(overrides)
+    logging.basicConfig(level=settings.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+    app.extensions[EXTENSION] = build_services(settings, collaborators)
+    init_api(app)
+    return app

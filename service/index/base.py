@@ -1,0 +1,89 @@
+"""The profile index interface shared by the embedded and Elasticsearch backends."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+# Roles of embedded items: what a profile offers (documents), what it seeks (queries), and the
+# whole profile (a document, for free-text search and the whole-profile baseline).
+ROLES = ("offer", "request", "profile")
+
+
+@dataclass
+class Item:
+    role: str
+    pos: int
+    text: str
+    vector: np.ndarray
+    type: str | None = None
+    link: str | None = None
+
+
+@dataclass
+class IndexedProfile:
+    kind: str
+    id: str
+    doc: dict[str, Any]
+    content_hash: str
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProfileFilter:
+    """Restrictions applied inside the index, before ranking."""
+
+    countries: frozenset[str] = frozenset()
+    exclude_countries: frozenset[str] = frozenset()
+    sectors: frozenset[str] = frozenset()
+    org_types: frozenset[str] = frozenset()
+    clusters: frozenset[str] = frozenset()  # members of these clusters
+    ids: frozenset[str] | None = None  # allow-list (e.g. an event's participants)
+    exclude_ids: frozenset[str] = frozenset()
+    text: str | None = None  # full-text restriction (list endpoints)
+
+
+@dataclass(frozen=True)
+class Hit:
+    profile_id: str
+    role: str
+    pos: int
+    score: float
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+
+
+class ProfileIndex(Protocol):
+    """What the services need from a backend. Methods raise BackendUnavailableError on outages."""
+
+    dims: int | None
+
+    def upsert(self, kind: str, profiles: Sequence[IndexedProfile]) -> None: ...
+
+    def delete(self, kind: str, ids: Sequence[str]) -> int: ...
+
+    def get(self, kind: str, id: str) -> dict[str, Any] | None: ...
+
+    def get_many(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+    def hashes(self, kind: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def search(self, kind: str, flt: ProfileFilter, offset: int, limit: int) -> Page: ...
+
+    def count(self, kind: str) -> int: ...
+
+    def knn(
+        self, kind: str, role: str, queries: np.ndarray, k: int, flt: ProfileFilter
+    ) -> list[list[Hit]]: ...
+
+    def items(self, kind: str, id: str) -> list[Item]: ...
+
+    def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]: ...
+
+    def health(self) -> dict[str, Any]: ...

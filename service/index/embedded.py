@@ -1,0 +1,232 @@
+"""The embedded backend: SQLite store plus in-process vector sets, kept in sync across processes."""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.errors import ConfigurationError
+from service.index.base import ROLES, Hit, IndexedProfile, Item, Page, ProfileFilter
+from service.index.sqlite_store import SqliteStore
+from service.index.vectors import VectorSet
+from service.vocab import ProfileKind
+
+KINDS = tuple(k.value for k in ProfileKind)
+
+
+class _KindState:
+    """Per-kind metadata in memory: profile slots and what the in-index filters read."""
+
+    def __init__(self) -> None:
+        self.slot_of: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.country: list[str | None] = []
+        self.sector: list[str | None] = []
+        self.org_type: list[str | None] = []
+        self.alive: list[bool] = []
+        self.in_cluster: dict[str, set[int]] = {}
+
+    def slot(self, pid: str) -> int:
+        if pid not in self.slot_of:
+            self.slot_of[pid] = len(self.ids)
+            self.ids.append(pid)
+            for column in (self.country, self.sector, self.org_type):
+                column.append(None)
+            self.alive.append(False)
+        return self.slot_of[pid]
+
+
+class EmbeddedIndex:
+    """Implements service.index.base.ProfileIndex without any server."""
+
+    def __init__(self, path: Path, vector_mode: str = "auto", hnsw_threshold: int = 50_000) -> None:
+        self.store = SqliteStore(path)
+        self.vector_mode = vector_mode
+        self.hnsw_threshold = hnsw_threshold
+        stored = self.store.meta("dims")
+        self.dims: int | None = int(stored) if stored else None
+        self._state = {kind: _KindState() for kind in KINDS}
+        self._vectors: dict[tuple[str, str], VectorSet] = {}
+        self._seq = 0
+        self._lock = threading.RLock()
+
+    def check_model(self, model_name: str, dims: int) -> None:
+        """Fail fast when the store was built with another embedding model."""
+        stored_model = self.store.meta("model")
+        if self.dims is not None and (self.dims != dims or stored_model != model_name):
+            raise ConfigurationError(
+                f"embedded store {self.store.path} holds {stored_model} vectors of {self.dims} "
+                f"dimensions but the configured model {model_name} has {dims}: re-ingest into a "
+                "new MAILLON_DATA_DIR or set MAILLON_MODEL back")
+        if self.dims is None:
+            self.store.set_meta("dims", str(dims))
+            self.store.set_meta("model", model_name)
+            self.dims = dims
+
+    # -- writes -------------------------------------------------------------------------------
+    def upsert(self, kind: str, profiles: Sequence[IndexedProfile]) -> None:
+        if profiles and self.dims is None:
+            first = next((it.vector for p in profiles for it in p.items), None)
+            if first is not None:
+                self.dims = len(first)
+                self.store.set_meta("dims", str(self.dims))
+        self.store.write(kind, profiles)
+        self._sync()
+
+    def delete(self, kind: str, ids: Sequence[str]) -> int:
+        removed = self.store.delete(kind, ids)
+        self._sync()
+        return removed
+
+    # -- reads --------------------------------------------------------------------------------
+    def get(self, kind: str, id: str) -> dict[str, Any] | None:
+        return self.store.docs(kind, [id]).get(id)
+
+    def get_many(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return self.store.docs(kind, ids)
+
+    def hashes(self, kind: str, ids: Sequence[str]) -> dict[str, str]:
+        return self.store.hashes(kind, ids)
+
+    def search(self, kind: str, flt: ProfileFilter, offset: int, limit: int) -> Page:
+        docs, total = self.store.search(kind, flt, offset, limit)
+        return Page(docs, total)
+
+    def count(self, kind: str) -> int:
+        return self.store.count(kind)
+
+    def items(self, kind: str, id: str) -> list[Item]:
+        return self.store.items(kind, id, self.dims or 0)
+
+    def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]:
+        ids = self.store.all_ids(kind)
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            docs = self.store.docs(kind, chunk)
+            hashes = self.store.hashes(kind, chunk)
+            for pid in chunk:
+                if pid in docs:
+                    yield IndexedProfile(kind, pid, docs[pid], hashes[pid], self.items(kind, pid))
+
+    def knn(
+        self, kind: str, role: str, queries: np.ndarray, k: int, flt: ProfileFilter
+    ) -> list[list[Hit]]:
+        self._sync()
+        with self._lock:
+            vectors = self._vectors.get((kind, role))
+            if vectors is None or len(queries) == 0:
+                return [[] for _ in range(len(queries))]
+            mask = self._mask(self._state[kind], flt)
+            state = self._state[kind]
+        found = vectors.search(np.atleast_2d(queries), k, mask)
+        return [[Hit(state.ids[o], role, p, s) for o, p, s in row] for row in found]
+
+    def health(self) -> dict[str, Any]:
+        counts = {kind: self.count(kind) for kind in KINDS}
+        return {"backend": "embedded", "path": str(self.store.path), "profiles": counts,
+                "dims": self.dims, "vector_mode": self.vector_mode}
+
+    def memory_bytes(self) -> int:
+        return sum(v.nbytes for v in self._vectors.values())
+
+    # -- in-memory mirror ---------------------------------------------------------------------
+    def _sync(self) -> None:
+        """Bring the in-memory vectors up to date with the store (other processes write too)."""
+        with self._lock:
+            last, changed, truncated = self.store.rows_since(self._seq)
+            if truncated or (self._seq == 0 and last > 0):
+                self._reload_all()
+            elif changed:
+                by_kind: dict[str, list[str]] = {}
+                for kind, pid in changed:
+                    by_kind.setdefault(kind, []).append(pid)
+                for kind, ids in by_kind.items():
+                    self._reload(kind, ids)
+            self._seq = last
+
+    def _reload_all(self) -> None:
+        self._state = {kind: _KindState() for kind in KINDS}
+        self._vectors = {}
+        for kind in KINDS:
+            self._reload(kind, None)
+
+    def _reload(self, kind: str, ids: list[str] | None) -> None:
+        state = self._state[kind]
+        seen = set()
+        for pid, country, sector, org_type, clusters in self.store.profile_rows(kind, ids):
+            slot = state.slot(pid)
+            seen.add(pid)
+            state.country[slot], state.sector[slot], state.org_type[slot] = country, sector, org_type
+            state.alive[slot] = True
+            for members in state.in_cluster.values():
+                members.discard(slot)
+            for cid in json.loads(clusters or "[]"):
+                state.in_cluster.setdefault(cid, set()).add(slot)
+        for pid in ids or []:
+            if pid not in seen and pid in state.slot_of:
+                slot = state.slot_of[pid]
+                state.alive[slot] = False
+                for role in ROLES:
+                    if (kind, role) in self._vectors:
+                        self._vectors[(kind, role)].remove(slot)
+        self._load_items(kind, state, ids)
+
+    def _load_items(self, kind: str, state: _KindState, ids: list[str] | None) -> None:
+        grouped: dict[tuple[str, str], tuple[list[int], list[np.ndarray]]] = {}
+        current: str | None = None
+
+        def flush() -> None:
+            for (pid, role), (positions, vecs) in grouped.items():
+                self._vector_set(kind, role, len(vecs[0])).add(
+                    state.slot_of[pid], positions, np.stack(vecs))
+            grouped.clear()
+
+        if ids is not None:  # profiles whose items vanished entirely must lose their vectors
+            for pid in ids:
+                if pid in state.slot_of:
+                    for role in ROLES:
+                        if (kind, role) in self._vectors:
+                            self._vectors[(kind, role)].remove(state.slot_of[pid])
+        for pid, role, pos, blob in self.store.item_rows(kind, ids):
+            if pid != current:
+                flush()
+                current = pid
+            positions, vecs = grouped.setdefault((pid, role), ([], []))
+            positions.append(pos)
+            vecs.append(np.frombuffer(blob, dtype=np.float32))
+        flush()
+
+    def _vector_set(self, kind: str, role: str, dims: int) -> VectorSet:
+        key = (kind, role)
+        if key not in self._vectors:
+            self._vectors[key] = VectorSet(dims, self.vector_mode, self.hnsw_threshold)
+        return self._vectors[key]
+
+    @staticmethod
+    def _mask(state: _KindState, flt: ProfileFilter) -> np.ndarray:
+        mask = np.array(state.alive, dtype=bool)
+        if flt.countries:
+            mask &= np.isin(np.array(state.country, dtype=object), list(flt.countries))
+        if flt.exclude_countries:
+            mask &= ~np.isin(np.array(state.country, dtype=object), list(flt.exclude_countries))
+        if flt.sectors:
+            mask &= np.isin(np.array(state.sector, dtype=object), list(flt.sectors))
+        if flt.org_types:
+            mask &= np.isin(np.array(state.org_type, dtype=object), list(flt.org_types))
+        if flt.clusters:
+            inside = np.zeros(len(mask), dtype=bool)
+            for cid in flt.clusters:
+                inside[list(state.in_cluster.get(cid, ()))] = True
+            mask &= inside
+        if flt.ids is not None:
+            allowed = np.zeros(len(mask), dtype=bool)
+            allowed[[state.slot_of[i] for i in flt.ids if i in state.slot_of]] = True
+            mask &= allowed
+        for pid in flt.exclude_ids:
+            if pid in state.slot_of:
+                mask[state.slot_of[pid]] = False
+        return mask

@@ -1,0 +1,226 @@
+"""SQLite persistence for the embedded backend: profiles, embedded items and a change log."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.errors import BackendUnavailableError
+from service.index.base import IndexedProfile, Item, ProfileFilter
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS profiles (
+  kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, content_hash TEXT NOT NULL,
+  name TEXT, country TEXT, sector TEXT, org_type TEXT, clusters TEXT, updated_at TEXT,
+  PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS items (
+  kind TEXT NOT NULL, profile_id TEXT NOT NULL, role TEXT NOT NULL, pos INTEGER NOT NULL,
+  type TEXT, link TEXT, text TEXT NOT NULL, vector BLOB NOT NULL,
+  PRIMARY KEY (kind, profile_id, role, pos));
+CREATE TABLE IF NOT EXISTS changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, profile_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS profiles_fts USING fts5(
+  kind UNINDEXED, id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
+"""
+
+
+class SqliteStore:
+    """One connection per thread; every write is a single transaction, so readers and an
+    interrupted ingest only ever see whole profiles with all their items."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._conn() as conn:
+            conn.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise BackendUnavailableError(f"embedded store {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def meta(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def write(self, kind: str, profiles: Sequence[IndexedProfile]) -> None:
+        conn = self._conn()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for p in profiles:
+                self._delete_one(conn, kind, p.id)
+                d = p.doc
+                conn.execute(
+                    "INSERT INTO profiles VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (kind, p.id, json.dumps(d, ensure_ascii=False), p.content_hash, d.get("name"),
+                     d.get("country"), d.get("sector"), d.get("org_type") or d.get("kind"),
+                     json.dumps(d.get("clusters") or []), now),
+                )
+                conn.executemany(
+                    "INSERT INTO items VALUES (?,?,?,?,?,?,?,?)",
+                    [(kind, p.id, it.role, it.pos, it.type, it.link, it.text,
+                      np.asarray(it.vector, dtype=np.float32).tobytes()) for it in p.items],
+                )
+                conn.execute(
+                    "INSERT INTO profiles_fts VALUES (?,?,?)", (kind, p.id, _fts_body(d))
+                )
+                conn.execute("INSERT INTO changes (kind, profile_id) VALUES (?, ?)", (kind, p.id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def delete(self, kind: str, ids: Sequence[str]) -> int:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            removed = 0
+            for pid in ids:
+                removed += self._delete_one(conn, kind, pid)
+                conn.execute("INSERT INTO changes (kind, profile_id) VALUES (?, ?)", (kind, pid))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return removed
+
+    @staticmethod
+    def _delete_one(conn: sqlite3.Connection, kind: str, pid: str) -> int:
+        cur = conn.execute("DELETE FROM profiles WHERE kind = ? AND id = ?", (kind, pid))
+        conn.execute("DELETE FROM items WHERE kind = ? AND profile_id = ?", (kind, pid))
+        conn.execute("DELETE FROM profiles_fts WHERE kind = ? AND id = ?", (kind, pid))
+        return cur.rowcount
+
+    def docs(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(ids)
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for pid, doc in self._conn().execute(
+                f"SELECT id, doc FROM profiles WHERE kind = ? AND id IN ({marks})", (kind, *chunk)
+            ):
+                out[pid] = json.loads(doc)
+        return out
+
+    def hashes(self, kind: str, ids: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(self._conn().execute(
+                f"SELECT id, content_hash FROM profiles WHERE kind = ? AND id IN ({marks})",
+                (kind, *chunk),
+            ).fetchall())
+        return out
+
+    def count(self, kind: str) -> int:
+        return self._conn().execute("SELECT count(*) FROM profiles WHERE kind = ?", (kind,)).fetchone()[0]
+
+    def search(self, kind: str, flt: ProfileFilter, offset: int, limit: int) -> tuple[list[dict], int]:
+        where, args = ["p.kind = ?"], [kind]
+        for column, values in (("country", flt.countries), ("sector", flt.sectors), ("org_type", flt.org_types)):
+            if values:
+                where.append(f"p.{column} IN ({','.join('?' * len(values))})")
+                args.extend(sorted(values))
+        if flt.exclude_countries:
+            where.append(f"p.country NOT IN ({','.join('?' * len(flt.exclude_countries))})")
+            args.extend(sorted(flt.exclude_countries))
+        if flt.clusters:
+            where.append("EXISTS (SELECT 1 FROM json_each(p.clusters) j WHERE j.value IN "
+                         f"({','.join('?' * len(flt.clusters))}))")
+            args.extend(sorted(flt.clusters))
+        if flt.ids is not None:
+            where.append(f"p.id IN ({','.join('?' * len(flt.ids))})")
+            args.extend(sorted(flt.ids))
+        if flt.text:
+            where.append("p.id IN (SELECT id FROM profiles_fts WHERE kind = ? AND profiles_fts MATCH ?)")
+            args.extend([kind, _fts_query(flt.text)])
+        sql = " AND ".join(where)
+        conn = self._conn()
+        try:
+            total = conn.execute(f"SELECT count(*) FROM profiles p WHERE {sql}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT doc FROM profiles p WHERE {sql} ORDER BY p.name, p.id LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise BackendUnavailableError(f"embedded store query failed: {exc}") from exc
+        return [json.loads(r[0]) for r in rows], total
+
+    def items(self, kind: str, pid: str, dims: int) -> list[Item]:
+        rows = self._conn().execute(
+            "SELECT role, pos, type, link, text, vector FROM items WHERE kind = ? AND profile_id = ? "
+            "ORDER BY role, pos", (kind, pid)).fetchall()
+        return [Item(r, p, text, np.frombuffer(v, dtype=np.float32), t, link)
+                for r, p, t, link, text, v in rows]
+
+    def rows_since(self, seq: int) -> tuple[int, list[tuple[str, str]], bool]:
+        """(last seq, changed (kind, id), whether the log was truncated past `seq`)."""
+        conn = self._conn()
+        first, last = conn.execute("SELECT min(seq), max(seq) FROM changes").fetchone()
+        if last is None or last <= seq:
+            return seq, [], False
+        changed = conn.execute(
+            "SELECT DISTINCT kind, profile_id FROM changes WHERE seq > ?", (seq,)).fetchall()
+        return last, changed, first is not None and first > seq + 1 and seq > 0
+
+    def profile_rows(self, kind: str, ids: Sequence[str] | None = None) -> Iterator[tuple]:
+        """(id, country, sector, org_type, clusters json) for all or some profiles."""
+        sql = "SELECT id, country, sector, org_type, clusters FROM profiles WHERE kind = ?"
+        if ids is None:
+            yield from self._conn().execute(sql, (kind,))
+            return
+        for chunk in _chunks(list(ids), 500):
+            yield from self._conn().execute(
+                sql + f" AND id IN ({','.join('?' * len(chunk))})", (kind, *chunk))
+
+    def item_rows(self, kind: str, ids: Sequence[str] | None = None) -> Iterator[tuple]:
+        """(profile_id, role, pos, vector bytes), grouped by profile."""
+        sql = "SELECT profile_id, role, pos, vector FROM items WHERE kind = ?"
+        if ids is None:
+            yield from self._conn().execute(sql + " ORDER BY profile_id", (kind,))
+            return
+        for chunk in _chunks(list(ids), 500):
+            yield from self._conn().execute(
+                sql + f" AND profile_id IN ({','.join('?' * len(chunk))}) ORDER BY profile_id",
+                (kind, *chunk))
+
+    def all_ids(self, kind: str) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT id FROM profiles WHERE kind = ? ORDER BY id", (kind,))]
+
+
+def _fts_body(doc: dict[str, Any]) -> str:
+    parts = [doc.get("name") or "", doc.get("description") or "", " ".join(doc.get("competences") or []),
+             " ".join(doc.get("themes") or []), " ".join(doc.get("technologies") or [])]
+    parts += [o.get("text", "") for o in doc.get("offers") or []]
+    return "\n".join(parts)
+
+
+def _fts_query(text: str) -> str:
+    # Quote every word so user input can never be read as FTS5 syntax.
+    words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
+    return " ".join(f'"{w}"' for w in words) or '""'
+
+
+def _chunks(seq: list, size: int) -> Iterator[list]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]

@@ -1,0 +1,149 @@
+"""In-process vector sets: exact top-k with numpy, or an HNSW graph for large collections."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+# Below this many candidate rows an exact scan is as fast as the graph and never misses.
+EXACT_SUBSET_MAX = 20_000
+
+
+class VectorSet:
+    """Unit vectors of one (kind, role), each row owned by a profile slot; rows are tombstoned."""
+
+    def __init__(self, dims: int, mode: str = "auto", hnsw_threshold: int = 50_000) -> None:
+        self.dims = dims
+        self.mode = mode
+        self.hnsw_threshold = hnsw_threshold
+        self._matrix = np.zeros((1024, dims), dtype=np.float32)
+        self._owner = np.full(1024, -1, dtype=np.int64)
+        self._pos = np.zeros(1024, dtype=np.int32)
+        self._alive = np.zeros(1024, dtype=bool)
+        self._n = 0
+        self._rows_of: dict[int, list[int]] = {}
+        self._hnsw = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return int(self._alive[: self._n].sum())
+
+    @property
+    def nbytes(self) -> int:
+        return self._matrix.nbytes + self._owner.nbytes + self._pos.nbytes + self._alive.nbytes
+
+    def add(self, owner: int, positions: list[int], vectors: np.ndarray) -> None:
+        with self._lock:
+            self._remove(owner)
+            count = len(positions)
+            if not count:
+                return
+            self._grow(self._n + count)
+            rows = np.arange(self._n, self._n + count)
+            self._matrix[rows] = vectors
+            self._owner[rows] = owner
+            self._pos[rows] = positions
+            self._alive[rows] = True
+            self._n += count
+            self._rows_of[owner] = rows.tolist()
+            if self._hnsw is not None:
+                self._hnsw_reserve(self._n)
+                self._hnsw.add_items(vectors, rows)
+
+    def remove(self, owner: int) -> None:
+        with self._lock:
+            self._remove(owner)
+
+    def _remove(self, owner: int) -> None:
+        rows = self._rows_of.pop(owner, None)
+        if not rows:
+            return
+        self._alive[rows] = False
+        if self._hnsw is not None:
+            for row in rows:
+                self._hnsw.mark_deleted(row)
+
+    def _grow(self, need: int) -> None:
+        if need <= len(self._owner):
+            return
+        size = max(need, 2 * len(self._owner))
+        self._matrix = np.resize(self._matrix, (size, self.dims))
+        self._owner = np.concatenate([self._owner, np.full(size - len(self._owner), -1)])
+        self._pos = np.concatenate([self._pos, np.zeros(size - len(self._pos), dtype=np.int32)])
+        self._alive = np.concatenate([self._alive, np.zeros(size - len(self._alive), dtype=bool)])
+
+    def search(
+        self, queries: np.ndarray, k: int, owner_mask: np.ndarray | None = None
+    ) -> list[list[tuple[int, int, float]]]:
+        """For each query, up to k (owner, pos, score) by inner product, best first."""
+        with self._lock:
+            n = self._n
+            alive = self._alive[:n].copy()
+            if owner_mask is not None:
+                owners = self._owner[:n]
+                inside = owners < len(owner_mask)
+                alive &= inside & owner_mask[np.where(inside, owners, 0)]
+            candidates = np.flatnonzero(alive)
+            if len(candidates) == 0 or k <= 0:
+                return [[] for _ in range(len(queries))]
+            use_graph = self._use_graph(n) and len(candidates) > EXACT_SUBSET_MAX
+            if use_graph:
+                return self._graph_search(queries, k, alive)
+            return self._exact_search(queries, k, candidates)
+
+    def _exact_search(
+        self, queries: np.ndarray, k: int, rows: np.ndarray
+    ) -> list[list[tuple[int, int, float]]]:
+        whole = len(rows) == self._n
+        matrix = self._matrix[: self._n] if whole else self._matrix[rows]
+        scores = queries.astype(np.float32) @ matrix.T
+        k = min(k, len(rows))
+        out = []
+        for row_scores in scores:
+            top = np.argpartition(-row_scores, k - 1)[:k]
+            top = top[np.argsort(-row_scores[top])]
+            ids = rows[top]
+            out.append(
+                [(int(self._owner[r]), int(self._pos[r]), float(s)) for r, s in zip(ids, row_scores[top])]
+            )
+        return out
+
+    def _use_graph(self, n: int) -> bool:
+        if self.mode == "exact":
+            return False
+        if self.mode == "hnsw" or n >= self.hnsw_threshold:
+            if self._hnsw is None:
+                self._build_graph()
+            return True
+        return False
+
+    def _build_graph(self) -> None:
+        import hnswlib  # only needed for large collections
+
+        index = hnswlib.Index(space="ip", dim=self.dims)
+        index.init_index(max_elements=max(1024, int(self._n * 1.5)), ef_construction=200, M=32)
+        index.set_num_threads(2)
+        live = np.flatnonzero(self._alive[: self._n])
+        if len(live):
+            index.add_items(self._matrix[live], live)
+        index.set_ef(256)
+        self._hnsw = index
+
+    def _hnsw_reserve(self, n: int) -> None:
+        assert self._hnsw is not None
+        if n > self._hnsw.get_max_elements():
+            self._hnsw.resize_index(int(n * 1.5))
+
+    def _graph_search(
+        self, queries: np.ndarray, k: int, alive: np.ndarray
+    ) -> list[list[tuple[int, int, float]]]:
+        assert self._hnsw is not None
+        k = min(k, int(alive.sum()))
+        self._hnsw.set_ef(max(256, 2 * k))
+        labels, distances = self._hnsw.knn_query(
+            queries.astype(np.float32), k=k, filter=lambda label: bool(alive[label])
+        )
+        return [
+            [(int(self._owner[r]), int(self._pos[r]), float(1.0 - d)) for r, d in zip(row_l, row_d)]
+            for row_l, row_d in zip(labels, distances)
+        ]

@@ -1,0 +1,91 @@
+"""Background jobs over RQ with an explicit Redis connection: enqueue, status, progress."""
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from service.errors import BackendUnavailableError, NotFoundError
+
+QUEUE_NAME = "maillon"
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10,
+                                health_check_interval=30)
+
+
+class JobQueue:
+    def __init__(self, connection: redis.Redis, default_timeout: int = 3600) -> None:
+        self.connection = connection
+        self.queue = Queue(QUEUE_NAME, connection=connection, default_timeout=default_timeout)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.connection.ping())
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            return False
+
+    def enqueue(self, func: str, *args: Any, description: str = "", retries: int = 1,
+                meta: dict[str, Any] | None = None) -> str:
+        """Enqueue a job by dotted path (service never imports indexers). Jobs are idempotent,
+        so a job whose worker died is retried once before it is marked failed."""
+        try:
+            job = self.queue.enqueue(
+                func, *args, description=description or func, meta=meta or {},
+                retry=Retry(max=retries) if retries else None,
+                result_ttl=7 * 24 * 3600, failure_ttl=7 * 24 * 3600,
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
+        return job.id
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        try:
+            job = Job.fetch(job_id, connection=self.connection)
+        except NoSuchJobError as exc:
+            raise NotFoundError(f"no job {job_id!r}") from exc
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
+        status = job.get_status(refresh=True)
+        meta = job.get_meta(refresh=True)
+        out: dict[str, Any] = {
+            "id": job.id,
+            "status": status.value if status else "unknown",
+            "description": job.description,
+            "progress": meta.get("progress"),
+            "message": meta.get("message"),
+            "enqueued_at": _iso(job.enqueued_at),
+            "started_at": _iso(job.started_at),
+            "ended_at": _iso(job.ended_at),
+            "result": None,
+            "error": None,
+        }
+        if status == JobStatus.FINISHED:
+            out["result"] = job.return_value()
+            out["progress"] = 1.0
+        elif status == JobStatus.FAILED:
+            out["error"] = _last_line(job.exc_info) or "the job failed"
+        return out
+
+
+def report_progress(done: int, total: int, message: str = "") -> None:
+    """Called from inside a job; a no-op when the function runs outside RQ (CLI)."""
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta["progress"] = round(done / total, 4) if total else None
+    job.meta["message"] = message or f"{done}/{total}"
+    job.save_meta()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _last_line(text: str | None) -> str | None:
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else None

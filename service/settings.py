@@ -1,0 +1,114 @@
+"""Deployment settings from the environment, validated once at startup."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from service.errors import ConfigurationError
+
+REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+# env var -> (settings field, parser). Every variable is documented in config/example.env.
+_ENV = {
+    "MAILLON_DATA_DIR": ("data_dir", Path),
+    "MAILLON_CONFIG_DIR": ("config_dir", Path),
+    "MAILLON_BACKEND": ("backend", str),
+    "MAILLON_MODEL": ("model_name", str),
+    "MAILLON_MODEL_CACHE": ("model_cache_dir", Path),
+    "MAILLON_EMBED_BATCH_SIZE": ("embed_batch_size", int),
+    "MAILLON_VECTOR_INDEX": ("vector_index", str),
+    "MAILLON_HNSW_THRESHOLD": ("hnsw_threshold", int),
+    "MAILLON_MAX_UPLOAD_MB": ("max_upload_mb", int),
+    "MAILLON_JOB_TIMEOUT_S": ("job_timeout_s", int),
+    "MAILLON_LOG_LEVEL": ("log_level", str),
+    "REDIS_URL": ("redis_url", str),
+    "ES_URL": ("es_url", str),
+    "ES_INDEX_PREFIX": ("es_index_prefix", str),
+    "ES_API_KEY": ("es_api_key", str),
+    "ES_CA_CERTS": ("es_ca_certs", str),
+    "ES_TIMEOUT_S": ("es_timeout_s", int),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    config_dir: Path = REPO_CONFIG_DIR
+    backend: str = "embedded"
+    model_name: str = "multilingual-e5-small"
+    model_cache_dir: Path | None = None
+    embed_batch_size: int = 64
+    vector_index: str = "auto"
+    hnsw_threshold: int = 50_000
+    max_upload_mb: int = 50
+    job_timeout_s: int = 3600
+    log_level: str = "INFO"
+    redis_url: str | None = None
+    es_url: str | None = None
+    es_index_prefix: str = "maillon"
+    es_api_key: str | None = None
+    es_ca_certs: str | None = None
+    es_timeout_s: int = 10
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "maillon.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        # Built model folders are shared by every data dir of the user (demo, tests, service).
+        if self.model_cache_dir:
+            return self.model_cache_dir
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache) / "maillon" / "models"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build Settings from the environment, then `overrides` (field names), and validate."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for var, (name, parse) in _ENV.items():
+        raw = environ.get(var)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigurationError(f"environment variable {var}={raw!r}: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    extra: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if key in known:
+            values[key] = Path(value) if key.endswith("_dir") and value is not None else value
+        else:
+            extra[key] = value
+    settings = replace(Settings(), **values, extra=extra)
+    _validate(settings)
+    return settings
+
+
+def _validate(s: Settings) -> None:
+    problems = []
+    if s.backend not in ("embedded", "elasticsearch"):
+        problems.append(f"MAILLON_BACKEND: {s.backend!r} is not 'embedded' or 'elasticsearch'")
+    if s.backend == "elasticsearch" and not s.es_url:
+        problems.append("ES_URL: required when MAILLON_BACKEND=elasticsearch")
+    if s.vector_index not in ("auto", "exact", "hnsw"):
+        problems.append(f"MAILLON_VECTOR_INDEX: {s.vector_index!r} is not auto, exact or hnsw")
+    for name in ("embed_batch_size", "hnsw_threshold", "max_upload_mb", "job_timeout_s"):
+        if getattr(s, name) <= 0:
+            problems.append(f"{name}: must be positive, got {getattr(s, name)}")
+    if not s.config_dir.is_dir():
+        problems.append(f"MAILLON_CONFIG_DIR: {s.config_dir} is not a directory")
+    if problems:
+        raise ConfigurationError("invalid settings: " + "; ".join(problems), problems)

@@ -1,0 +1,32 @@
+"""Profile file uploads: saved under the data dir and ingested by a background job."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import IO
+
+from service.errors import InvalidRequestError
+from service.queue import JobQueue
+
+ACCEPTED = (".csv", ".json", ".jsonl", ".ndjson", ".xlsx")
+# Dotted path: service never imports indexers, the worker does.
+INGEST_JOB = "indexers.jobs.ingest_file"
+
+
+def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, stream: IO[bytes]) -> str:
+    """Store the upload and enqueue its ingest; returns the job id."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in ACCEPTED:
+        raise InvalidRequestError(
+            f"file {filename!r}: unsupported type {suffix or '(none)'}; use {', '.join(ACCEPTED)}",
+            {"file": [f"unsupported file type {suffix or '(none)'}"]})
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    target = uploads_dir / f"{uuid.uuid4().hex}{suffix}"
+    with target.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+    if target.stat().st_size == 0:
+        target.unlink()
+        raise InvalidRequestError(f"file {filename!r} is empty", {"file": ["empty file"]})
+    return queue.enqueue(INGEST_JOB, kind, str(target), filename,
+                         description=f"ingest {kind} from {filename}")

@@ -1,0 +1,103 @@
+"""Shared fixtures: the real model (session), a real Redis, a real RQ worker, apps on temp dirs."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service import create_app
+from service.domain import DomainConfig, load_domain
+from service.local_redis import LocalRedis
+from service.settings import REPO_CONFIG_DIR
+
+DATA = Path(__file__).parent / "data"
+TEST_MODEL = os.environ.get("MAILLON_TEST_MODEL", "multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def domain() -> DomainConfig:
+    return load_domain(REPO_CONFIG_DIR)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default model, loaded once for the whole run."""
+    from service.embeddings import load_embedder
+    from service.settings import load_settings
+
+    return load_embedder(TEST_MODEL, load_settings().models_dir, batch_size=64)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = LocalRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path, embedder, redis_url: str):
+    return create_app({"data_dir": tmp_path, "embedder": embedder, "redis_url": redis_url,
+                       "model_name": embedder.name})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def services(app):
+    from service import EXTENSION
+
+    return app.extensions[EXTENSION]
+
+
+@pytest.fixture(scope="session")
+def worker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker-data")
+
+
+@pytest.fixture(scope="session")
+def rq_worker(worker_data_dir: Path, redis_url: str, embedder) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `maillon worker` process (forking RQ Worker, model preloaded) for job tests."""
+    env = dict(os.environ, MAILLON_DATA_DIR=str(worker_data_dir), REDIS_URL=redis_url,
+               MAILLON_MODEL=embedder.name)
+    log = (worker_data_dir / "worker.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "indexers", "worker"], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        pytest.fail(f"worker exited: {(worker_data_dir / 'worker.log').read_text()}")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def jobs_app(worker_data_dir: Path, embedder, redis_url: str, rq_worker):
+    """An app sharing the worker's data dir and Redis, so jobs see what the API sees."""
+    return create_app({"data_dir": worker_data_dir, "embedder": embedder, "redis_url": redis_url,
+                       "model_name": embedder.name})
+
+
+def wait_for_job(client, job_id: str, timeout_s: float = 120) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = client.get(f"/jobs/{job_id}").get_json()
+        if body["status"] in ("finished", "failed", "stopped", "canceled"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {timeout_s}s: {body}")
+
+
+pytest_plugins = ["tests.support.es_fixture"]

@@ -1,0 +1,47 @@
+"""Uploads ingested by a real RQ worker process over a real Redis."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import wait_for_job
+
+DATA = Path(__file__).parent.parent / "data"
+pytestmark = [pytest.mark.redis, pytest.mark.model]
+
+
+def upload(client, kind: str, path: Path):
+    return client.post(f"/ingest/{kind}", data={"file": (io.BytesIO(path.read_bytes()), path.name)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_is_ingested_by_the_worker(jobs_app) -> None:
+    client = jobs_app.test_client()
+    accepted = upload(client, "members", DATA / "members_bad.csv")
+    assert accepted.status_code == 202
+    body = accepted.get_json()
+    assert body["status_url"] == f"/jobs/{body['job_id']}"
+    job = wait_for_job(client, body["job_id"])
+    assert job["status"] == "finished", job
+    report = job["result"]
+    assert report["inserted"] + report["unchanged"] == 1 and report["invalid"] == 4
+    assert {e["locator"] for e in report["errors"]} == {
+        "members_bad.csv row 3", "members_bad.csv row 4", "members_bad.csv row 5", "members_bad.csv row 6"}
+    assert client.get("/members/fr-m-1").status_code == 200
+
+
+def test_failed_job_is_visible(jobs_app, tmp_path) -> None:
+    client = jobs_app.test_client()
+    bad = tmp_path / "broken.json"
+    bad.write_text("[{")
+    job = wait_for_job(client, upload(client, "clusters", bad).get_json()["job_id"])
+    assert job["status"] == "finished"
+    assert job["result"]["ok"] is False
+    assert "malformed JSON" in job["result"]["errors"][0]["message"]
+
+
+def test_unknown_job_is_404(jobs_app) -> None:
+    response = jobs_app.test_client().get("/jobs/does-not-exist")
+    assert response.status_code == 404

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexers.sources import read_records
+from service.errors import InvalidRequestError
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def test_csv_lists_and_short_forms(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name,country,sector,languages,value_chain,offers\n"
+                 "a,A,FR,aeronautics,fr; en,machining=strong; surface_treatment=missing*,"
+                 "product: tubes | service: testing\n")
+    (record,) = read_records(path, "clusters")
+    assert record.locator == "c.csv row 2"
+    assert record.data["languages"] == ["fr", "en"]
+    assert record.data["value_chain"][1] == {"link": "surface_treatment", "status": "missing", "strategic": True}
+    assert record.data["offers"] == [{"type": "product", "text": "tubes"}, {"type": "service", "text": "testing"}]
+
+
+def test_csv_json_cells_and_bad_rows(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.csv", 'id,name,offers\n'
+                 'a,A,"[{""type"": ""product"", ""text"": ""tubes""}]"\n'
+                 'b,B,"[{broken"\n'
+                 'c,C,x,surplus\n')
+    records = list(read_records(path, "members"))
+    assert records[0].data["offers"][0]["text"] == "tubes"
+    assert "malformed JSON" in records[1].error and records[1].locator == "m.csv row 3"
+    assert "more cells than header" in records[2].error
+
+
+def test_jsonl_reports_line_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.jsonl", '{"id": "a"}\n\n{"id": \n[1, 2]\n')
+    records = list(read_records(path, "members"))
+    assert [r.locator for r in records] == ["m.jsonl line 1", "m.jsonl line 3", "m.jsonl line 4"]
+    assert records[0].data == {"id": "a"}
+    assert "malformed JSON" in records[1].error
+    assert "expected a JSON object" in records[2].error
+
+
+def test_json_array_or_wrapped(tmp_path: Path) -> None:
+    wrapped = write(tmp_path, "w.json", json.dumps({"clusters": [{"id": "a"}, {"id": "b"}]}))
+    assert [r.locator for r in read_records(wrapped, "clusters")] == ["w.json [0]", "w.json [1]"]
+    with pytest.raises(InvalidRequestError, match="malformed JSON"):
+        list(read_records(write(tmp_path, "bad.json", "[{"), "clusters"))
+
+
+def test_wrong_encoding_is_located_and_other_lines_survive(tmp_path: Path) -> None:
+    content = '{"id": "a", "name": "ok"}\n'.encode() + '{"id": "b", "name": "Société"}\n'.encode("latin-1")
+    records = list(read_records(write(tmp_path, "m.jsonl", content), "members"))
+    assert records[0].data == {"id": "a", "name": "ok"}
+    assert records[1].locator == "m.jsonl line 2"
+    assert "not valid UTF-8 (byte 0xe9" in records[1].error
+
+
+def test_wrong_encoding_in_csv(tmp_path: Path) -> None:
+    content = "id,name\na,ok\n".encode() + "b,Société\n".encode("latin-1")
+    records = list(read_records(write(tmp_path, "m.csv", content), "members"))
+    assert records[0].data == {"id": "a", "name": "ok"}
+    assert "not valid UTF-8" in records[1].error
+
+
+@pytest.mark.parametrize("name", ["e.csv", "e.jsonl", "e.json"])
+def test_empty_file(tmp_path: Path, name: str) -> None:
+    with pytest.raises(InvalidRequestError, match="empty"):
+        list(read_records(write(tmp_path, name, "  \n"), "members"))
+
+
+def test_unknown_extension(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequestError, match="unknown file type"):
+        list(read_records(write(tmp_path, "m.txt", "x"), "members"))
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "name", "languages"])
+    sheet.append(["a", "A", "fr;de"])
+    sheet.append([None, None, None])
+    sheet.append(["b", "B", None])
+    path = tmp_path / "m.xlsx"
+    book.save(path)
+    records = list(read_records(path, "members"))
+    assert [r.locator for r in records] == ["m.xlsx row 2", "m.xlsx row 4"]
+    assert records[0].data["languages"] == ["fr", "de"]
