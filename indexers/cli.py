@@ -81,6 +81,34 @@ def worker_cmd(ctx: click.Context, burst: bool) -> None:
     run_worker(_services(ctx), burst=burst)
 
 
+@main.command("match")
+@click.option("--cluster", help="Find partners for this cluster id.")
+@click.option("--member", help="Find partners for this member id.")
+@click.option("--text", help="Find partners for a need written in any supported language.")
+@click.option("--target", type=click.Choice(["clusters", "members"]), help="What to search.")
+@click.option("--country", help="Your country, with --text.")
+@click.option("--type", type=click.Choice(["client", "distributor", "supplier", "licence",
+              "technology_partner", "research_partner", "investor", "consortium_partner"]),
+              help="Cooperation type sought.")
+@click.option("--in", "countries", multiple=True, help="Only partners in this country (repeatable).")
+@click.option("--exclude", multiple=True, help="No partners in this country (repeatable).")
+@click.option("--foreign-only/--any-country", default=None, help="Default: foreign-only for clusters.")
+@click.option("--limit", default=10, show_default=True)
+@click.option("--consortium", is_flag=True, help="Propose teams that fill the value-chain gaps.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def match_cmd(ctx: click.Context, **opts: Any) -> None:
+    """Rank complementary partners, with the reasons for each."""
+    from indexers.match_command import print_page, request_from_options
+
+    service = _services(ctx).match_service()
+    req = request_from_options(opts)
+    if opts["consortium"]:
+        _print_json(service.consortia(req))
+        return
+    print_page(service.find(req), opts["as_json"])
+
+
 @main.command("demo")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the API afterwards.")
 @click.option("--port", default=5000, show_default=True)

@@ -56,6 +56,15 @@ class Services:
                     self._queue = JobQueue(connect(self.redis_url()), self.settings.job_timeout_s)
         return self._queue
 
+    def match_service(self) -> Any:
+        from service.matches import MatchService
+        from service.matching.matcher import Matcher
+
+        participants = self.extras.get("participants")
+        return MatchService(Matcher(self.index, self.embedder, self.domain),
+                            self.index, self.settings.data_dir / "results", lambda: self.queue,
+                            participants)
+
     def redis_url(self) -> str:
         """REDIS_URL, or the local server of the embedded default (started if needed)."""
         if self.settings.redis_url:

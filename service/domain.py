@@ -54,6 +54,8 @@ class _CooperationTypeSchema(Schema):
     reciprocal = fields.Boolean(required=True)
     reverse = fields.Boolean(required=True)
     answered_by = fields.List(fields.String(validate=validate.OneOf([t.value for t in OfferType])))
+    counterparts = fields.List(fields.String(validate=validate.OneOf([t.value for t in RequestType])),
+                               load_default=list)
 
 
 class _CooperationSchema(Schema):
@@ -69,6 +71,17 @@ class _CooperationSchema(Schema):
         missing = sorted({t.value for t in RequestType} - set(data["cooperation_types"]))
         if missing:
             raise ValidationError(f"cooperation types not configured: {missing}", "cooperation_types")
+
+
+class _CountrySchema(Schema):
+    at = fields.List(fields.Float(), required=True, validate=validate.Length(equal=2))
+    languages = fields.List(fields.String(), load_default=list)
+
+
+class _CountriesSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Equal(1))
+    countries = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
+                            values=fields.Nested(_CountrySchema), required=True)
 
 
 class _LimitsInnerSchema(Schema):
@@ -106,6 +119,7 @@ class DomainConfig:
     cooperation_types: dict[str, dict[str, Any]]
     limits: dict[str, int]
     matching: dict[str, Any] = field(default_factory=dict)
+    countries: dict[str, dict[str, Any]] = field(default_factory=dict)
     _link_lookup: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _sector_lookup: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -153,6 +167,7 @@ def load_domain(config_dir: Path) -> DomainConfig:
     chains = _load_yaml(config_dir / "value_chains.yaml", _ValueChainsSchema())
     coop = _load_yaml(config_dir / "cooperation.yaml", _CooperationSchema())
     limits = _load_yaml(config_dir / "limits.yaml", _LimitsSchema())
+    countries = _load_yaml(config_dir / "countries.yaml", _CountriesSchema())["countries"]
     matching: dict[str, Any] = {}
     if (config_dir / "matching.yaml").is_file():
         from service.matching.weights import load_matching_config  # local: optional file
@@ -176,6 +191,7 @@ def load_domain(config_dir: Path) -> DomainConfig:
         cooperation_types=coop["cooperation_types"],
         limits=limits["limits"],
         matching=matching,
+        countries=countries,
         _link_lookup=link_lookup,
         _sector_lookup=sector_lookup,
     )

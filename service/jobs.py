@@ -1,0 +1,13 @@
+"""RQ job functions of the service: thin wrappers taking plain values, returning summaries."""
+from __future__ import annotations
+
+from typing import Any
+
+from rq import get_current_job
+
+from service.container import current_services
+
+
+def run_match_batch(spec: dict[str, Any]) -> dict[str, Any]:
+    job = get_current_job()
+    return current_services().match_service().run_batch(spec, job.id if job else "local")

@@ -1,0 +1,107 @@
+"""The matching service used by the API, the CLI and jobs: single searches, consortia, batches."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from service.errors import InvalidRequestError, NotFoundError
+from service.index.base import ProfileFilter, ProfileIndex
+from service.matching.consortium import build_consortia
+from service.matching.filters import MatchRequest
+from service.matching.matcher import Matcher, MatchPage
+from service.queue import JobQueue, report_progress
+
+BATCH_JOB = "service.jobs.run_match_batch"
+MAX_BATCH_SEEKERS = 20_000
+
+
+class MatchService:
+    def __init__(self, matcher: Matcher, index: ProfileIndex, results_dir: Path,
+                 queue: Callable[[], JobQueue] | None = None, participants: Any = None) -> None:
+        self.matcher = matcher
+        self.index = index
+        self.results_dir = results_dir
+        self.queue = queue  # a provider: Redis is only touched when a batch is started
+        self.participants = participants  # callable(event_id) -> set of profile ids, once events exist
+
+    def find(self, req: MatchRequest) -> MatchPage:
+        return self.matcher.find(req)
+
+    def consortia(self, req: MatchRequest, max_size: int = 3) -> dict[str, Any]:
+        seeker, options = build_consortia(self.matcher, req, max_size=max_size)
+        return {"seeker": seeker, "consortia": [
+            {"partners": [_match_dict(m) for m in c.partners], "covered": c.covered,
+             "uncovered": c.uncovered, "coverage": c.coverage, "score": c.score, "reasons": c.reasons}
+            for c in options]}
+
+    def event_participants(self, event_id: str) -> frozenset[str]:
+        if self.participants is None:
+            raise NotFoundError(f"no event {event_id!r}")
+        return frozenset(self.participants(event_id))
+
+    # -- batches ------------------------------------------------------------------------------
+    def start_batch(self, spec: dict[str, Any]) -> str:
+        if self.queue is None:
+            raise InvalidRequestError("batches need the job queue")
+        self.seekers_of(spec)  # fail now, not in the worker, when the spec names nothing
+        return self.queue().enqueue(BATCH_JOB, spec, description=f"match batch for {spec.get('scope')}")
+
+    def seekers_of(self, spec: dict[str, Any]) -> list[str]:
+        kind = spec["seeker_kind"]
+        if spec.get("event_id"):
+            ids = sorted(self.event_participants(spec["event_id"]))
+        elif spec.get("cluster"):
+            if self.index.get("clusters", spec["cluster"]) is None:
+                raise NotFoundError(f"no cluster {spec['cluster']!r}")
+            ids = [d["id"] for d in self.index.search(
+                kind, ProfileFilter(clusters=frozenset({spec["cluster"]})), 0, MAX_BATCH_SEEKERS).items]
+        else:
+            ids = list(spec.get("ids") or [])
+        if not ids:
+            raise InvalidRequestError("the batch has no seekers", {"scope": ["no seekers found"]})
+        return ids
+
+    def run_batch(self, spec: dict[str, Any], job_id: str) -> dict[str, Any]:
+        seekers = self.seekers_of(spec)
+        base = MatchRequest(target=spec["target"], seeker_kind=spec["seeker_kind"],
+                            cooperation_type=spec.get("cooperation_type"),
+                            foreign_only=spec.get("foreign_only"), limit=spec.get("per_seeker", 10),
+                            participants=self.event_participants(spec["event_id"]) if spec.get("event_id") else None)
+        rows: list[dict[str, Any]] = []
+        for done, seeker_id in enumerate(seekers, 1):
+            page = self.find(replace(base, seeker_id=seeker_id))
+            for rank, m in enumerate(page.items, 1):
+                rows.append({"seeker": seeker_id, "rank": rank, "partner": m.id, "name": m.name,
+                             "country": m.country, "score": m.score, "sentence": m.sentence,
+                             "gaps_filled": m.gaps_filled, "pairs": m.pairs,
+                             "criteria": {k: v["contribution"] for k, v in m.criteria.items()}})
+            report_progress(done, len(seekers), f"{done}/{len(seekers)} seekers")
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        (self.results_dir / f"{job_id}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        (self.results_dir / f"{job_id}.csv").write_text(_csv(rows), encoding="utf-8")
+        return {"seekers": len(seekers), "results": len(rows)}
+
+    def batch_results(self, job_id: str, fmt: str) -> str:
+        path = self.results_dir / f"{Path(job_id).name}.{fmt}"
+        if not path.is_file():
+            raise NotFoundError(f"no results for batch {job_id!r} (not finished, failed or unknown)")
+        return path.read_text(encoding="utf-8")
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = ["seeker", "rank", "partner", "name", "country", "score", "sentence", "gaps_filled"]
+    writer = csv.DictWriter(out, columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "gaps_filled": "; ".join(row["gaps_filled"])})
+    return out.getvalue()
+
+
+def _match_dict(m: Any) -> dict[str, Any]:
+    return asdict(m)

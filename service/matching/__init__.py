@@ -1,0 +1,1 @@
+"""Complementary partner matching: criteria, hard filters, retrieval and ranking, consortia."""

@@ -1,0 +1,50 @@
+"""Consortium builder: a few foreign partners who together fill as many value-chain gaps as
+possible. Exact over the best candidates (small sets, so exhaustive search is cheap)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+from typing import Any
+
+from service.matching.filters import MatchRequest
+from service.matching.matcher import Match, Matcher
+
+
+@dataclass
+class Consortium:
+    partners: list[Match]
+    covered: list[str]  # gap link keys filled by the partners together
+    uncovered: list[str]
+    coverage: float  # share of the gap value filled
+    score: float  # sum of the partners' match scores
+    reasons: list[str]
+
+
+def build_consortia(matcher: Matcher, req: MatchRequest, max_size: int = 3, pool: int = 30,
+                    alternatives: int = 3) -> tuple[dict[str, Any], list[Consortium]]:
+    page = matcher.find(replace(req, offset=0, limit=max(pool * 3, 60)))
+    gaps: dict[str, str] = page.seeker["gaps"]
+    if not gaps:
+        return page.seeker, []
+    gap_cfg = matcher.cfg["gap"]
+    value = {link: gap_cfg.get(status, 0.0) for link, status in gaps.items()}
+    useful = [m for m in page.items if set(m.gap_links) & set(gaps)][:pool]
+    options = []
+    for size in range(1, max_size + 1):
+        for team in combinations(useful, size):
+            covered = set().union(*(set(m.gap_links) for m in team)) & set(gaps)
+            # A partner that adds no new link to the team is dead weight: skip such teams.
+            if any(not (set(m.gap_links) & gaps.keys()) - set().union(*(set(o.gap_links) for o in team if o is not m))
+                   for m in team):
+                continue
+            options.append((sum(value[link] for link in covered), -size, sum(m.score for m in team), team, covered))
+    options.sort(key=lambda o: (-o[0], -o[1], -o[2]))
+    total = sum(value.values()) or 1.0
+    label = lambda link: matcher.domain.link_label(None, link)  # noqa: E731
+    result = []
+    for got, _, score, team, covered in options[:alternatives]:
+        reasons = [f"{m.name} ({m.country}) fills {', '.join(label(g) for g in m.gap_links if g in gaps)}"
+                   for m in team]
+        result.append(Consortium(list(team), sorted(covered), sorted(set(gaps) - covered),
+                                 round(got / total, 4), round(score, 4), reasons))
+    return page.seeker, result

@@ -1,0 +1,186 @@
+"""One pure function per matching criterion: a score in [0, 1] and the reason behind it."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+STAGES = ("emerging", "growth", "mature", "declining")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A need of one side answered by an offer of the other, with the model's similarity."""
+
+    need: str
+    offer: str
+    similarity: float  # calibrated to [0, 1]
+    direction: str  # "their offer answers your need" = forward, the reverse = backward
+    need_pos: int
+
+
+@dataclass(frozen=True)
+class Criterion:
+    score: float
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def calibrate(similarity: float, floor: float, ceiling: float) -> float:
+    """Map a raw cosine to [0, 1]: below `floor` is unrelated, above `ceiling` a paraphrase."""
+    return min(1.0, max(0.0, (similarity - floor) / (ceiling - floor)))
+
+
+def best_per_need(pairs: Iterable[Pair]) -> dict[int, Pair]:
+    best: dict[int, Pair] = {}
+    for pair in pairs:
+        if pair.need_pos not in best or pair.similarity > best[pair.need_pos].similarity:
+            best[pair.need_pos] = pair
+    return best
+
+
+def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
+                    n_backward_needs: int, use_forward: bool = True, use_backward: bool = False) -> Criterion:
+    """How well their offers answer our needs (and ours theirs, for reciprocal cooperation).
+    The best answered need weighs most; breadth over all needs adds the rest."""
+
+    def side(pairs: list[Pair], needs: int) -> tuple[float, list[Pair]]:
+        best = best_per_need(pairs)
+        if not best or needs == 0:
+            return 0.0, []
+        sims = sorted((p.similarity for p in best.values()), reverse=True)
+        return 0.6 * sims[0] + 0.4 * sum(sims) / needs, sorted(best.values(), key=lambda p: -p.similarity)
+
+    fwd, fwd_pairs = side(forward, n_needs) if use_forward else (0.0, [])
+    bwd, bwd_pairs = side(backward, n_backward_needs) if use_backward else (0.0, [])
+    if use_forward and use_backward:
+        score = 0.65 * fwd + 0.35 * bwd if bwd_pairs else fwd
+    else:
+        score = fwd if use_forward else bwd
+    shown = [p for p in fwd_pairs + bwd_pairs if p.similarity > 0][:4]
+    reason = None
+    if shown:
+        top = shown[0]
+        verb = "answers your need" if top.direction == "forward" else "is answered by your offer"
+        reason = f"“{_short(top.offer)}” {verb} “{_short(top.need)}”"
+    return Criterion(score, reason, {"pairs": shown})
+
+
+def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str], cfg: dict[str, float],
+                label: Any = str) -> Criterion:
+    """`gaps`: link -> (status missing|weak, strategic); `strong`: links the candidate is strong on."""
+    if not gaps:
+        return Criterion(0.0)
+
+    def value(status: str, strategic: bool) -> float:
+        return cfg.get(status, 0.0) + (cfg.get("strategic_bonus", 0.0) if strategic else 0.0)
+
+    total = sum(value(*g) for g in gaps.values())
+    filled = [link for link in gaps if link in strong]
+    if not filled:
+        return Criterion(0.0, None, {"filled": []})
+    got = sum(value(*gaps[link]) for link in filled)
+    # Filling two missing links is a full score; a long list of gaps does not dilute one fill.
+    score = min(1.0, got / min(total, 2.0 * cfg.get("missing", 1.0)))
+    names = [f"{label(link)} ({gaps[link][0]}{', strategic' if gaps[link][1] else ''})" for link in filled]
+    return Criterion(score, "fills " + ", ".join(names), {"filled": filled})
+
+
+def distance_km(a: list[float], b: list[float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def cross_border(seeker_country: str | None, country: str, seeker_langs: set[str], langs: set[str],
+                 countries: dict[str, dict[str, Any]], cfg: dict[str, float]) -> Criterion:
+    """Foreign partners score; distance and the lack of a common language are costs."""
+    if not seeker_country or seeker_country == country:
+        return Criterion(0.0, None, {"foreign": False})
+    here, there = countries.get(seeker_country), countries.get(country)
+    closeness = 0.5
+    km = None
+    if here and there:
+        km = distance_km(here["at"], there["at"])
+        closeness = max(0.0, 1.0 - km / cfg.get("distance_scale_km", 2500.0))
+    langs = langs or set((there or {}).get("languages", []))
+    seeker_langs = seeker_langs or set((here or {}).get("languages", []))
+    common = seeker_langs & langs
+    language = 1.0 if common - {"en"} else 0.7 if "en" in common else 0.3
+    weight = cfg.get("language_weight", 0.4)
+    score = (1 - weight) * closeness + weight * language
+    reason = f"foreign partner in {country}" + (f", {km:.0f} km" if km is not None else "")
+    reason += f", common language {'/'.join(sorted(common))}" if common else ", no common language"
+    return Criterion(score, reason, {"foreign": True, "km": km, "common_languages": sorted(common)})
+
+
+def market_access(targets: set[str], country: str, markets: set[str]) -> Criterion:
+    if not targets:
+        return Criterion(0.0)
+    if country in targets:
+        return Criterion(1.0, f"based in your target market {country}")
+    opened = sorted(targets & markets)
+    if opened:
+        return Criterion(0.6, f"already sells in your target markets {', '.join(opened)}")
+    return Criterion(0.0)
+
+
+def _plateau(value: float, low: float, high: float) -> float:
+    """1 inside [low, high], falling linearly to 0 at 0 and at 2×high."""
+    if value < low:
+        return max(0.0, value / low) if low > 0 else 1.0
+    if value > high:
+        return max(0.0, 1.0 - (value - high) / high)
+    return 1.0
+
+
+def scope(strong_share: float | None, n_offers: int, cfg: dict[str, list[float]]) -> Criterion:
+    """Neither a whole sector (too broad) nor a single product (too narrow)."""
+    if strong_share is not None:
+        score = _plateau(strong_share, *cfg["ideal_links_share"])
+        reason = None if score >= 1 else "scope " + ("broad" if strong_share > cfg["ideal_links_share"][1] else "narrow")
+        return Criterion(score, reason)
+    score = _plateau(float(n_offers), *cfg["ideal_offers"])
+    return Criterion(score, None if score >= 1 else "scope " + ("broad" if n_offers > cfg["ideal_offers"][1] else "narrow"))
+
+
+def maturity(seeker_stage: str | None, stage: str | None) -> Criterion:
+    """Young clusters pair better with peers; neighbouring stages are fine."""
+    if seeker_stage not in STAGES or stage not in STAGES:
+        return Criterion(0.5)
+    gap = abs(STAGES.index(seeker_stage) - STAGES.index(stage))
+    score = (1.0, 0.7, 0.3, 0.1)[gap]
+    return Criterion(score, "similar maturity" if gap == 0 else None)
+
+
+def trust(seeker_networks: set[str], networks: set[str]) -> Criterion:
+    shared = sorted(seeker_networks & networks)
+    if not shared:
+        return Criterion(0.0)
+    return Criterion(min(1.0, 0.6 + 0.2 * len(shared)), f"shared networks: {', '.join(shared)}")
+
+
+def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
+    saturation = cfg.get("saturation", 8.0)
+    score = max(0.0, 1.0 - active_cooperations / saturation)
+    return Criterion(score, f"already in {active_cooperations} cooperations" if score < 0.5 else None)
+
+
+def competitor_penalty(seeker_links: set[str], links: set[str], offer_similarity: float,
+                       seeker_markets: set[str], markets: set[str], label: Any = str) -> Criterion:
+    """Same links, same offers, same markets: a competitor, not a partner (commercial types)."""
+    if not seeker_links or not links:
+        link_overlap = 0.0
+    else:
+        link_overlap = len(seeker_links & links) / len(links)
+    market_overlap = 1.0 if seeker_markets & markets else 0.0
+    score = 0.4 * link_overlap + 0.4 * offer_similarity + 0.2 * market_overlap
+    if score < 0.35:
+        return Criterion(score)
+    same = ", ".join(label(link) for link in sorted(seeker_links & links)) or "similar offers"
+    return Criterion(score, f"likely competitor (same {same})")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,21 @@
+"""One readable sentence per result, from its strongest reasons."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.matching.weights import PENALTY
+
+CAVEATS = frozenset({"scope", "capacity"})  # their reasons explain a deficit, never a strength
+
+
+def sentence(name: str, country: str | None, table: dict[str, dict[str, Any]]) -> str:
+    ranked = sorted(
+        ((k, v) for k, v in table.items() if k != PENALTY and k not in CAVEATS and v["reason"] and v["contribution"] > 0 and v["score"] >= 0.5),
+        key=lambda kv: -kv[1]["contribution"],
+    )
+    parts = [v["reason"] for _, v in ranked[:3]]
+    head = f"{name} ({country})" if country else name
+    text = f"{head}: " + "; ".join(parts) if parts else f"{head}: a weak match on every criterion"
+    if table.get(PENALTY, {}).get("reason"):
+        text += f" — but {table[PENALTY]['reason']}"
+    return text + "."

@@ -1,0 +1,75 @@
+"""config/matching.yaml: weights per search type and scoring knobs, validated at startup."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.errors import ConfigurationError
+
+CRITERIA = ("complementarity", "gap_filling", "cross_border", "market_access", "scope",
+            "maturity", "trust", "capacity")
+PENALTY = "competitor_penalty"
+SEARCH_TYPES = ("clusters", "members", "text")
+
+def _weight() -> fields.Float:
+    return fields.Float(required=True, validate=validate.Range(min=0, max=10))
+
+
+class _WeightsSchema(Schema):
+    complementarity = _weight()
+    gap_filling = _weight()
+    cross_border = _weight()
+    market_access = _weight()
+    scope = _weight()
+    maturity = _weight()
+    trust = _weight()
+    capacity = _weight()
+    competitor_penalty = _weight()
+
+    @validates_schema
+    def some_weight(self, data: dict[str, float], **_: Any) -> None:
+        if sum(data[c] for c in CRITERIA) <= 0:
+            raise ValidationError("at least one criterion needs a positive weight")
+
+
+class _Range(fields.List):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(fields.Float(), validate=validate.Length(equal=2), **kw)
+
+
+class _MatchingSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Equal(1))
+    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(SEARCH_TYPES)),
+                          values=fields.Nested(_WeightsSchema), required=True)
+    retrieval = fields.Dict(keys=fields.String(validate=validate.OneOf(["per_need_k", "per_gap_k", "max_candidates"])),
+                            values=fields.Integer(validate=validate.Range(min=1, max=10_000)), required=True)
+    similarity = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["floor", "ceiling"])), values=fields.Float()), required=True)
+    gap = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    cross_border = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    scope = fields.Dict(keys=fields.String(), values=_Range(), required=True)
+    capacity = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+
+    @validates_schema
+    def complete(self, data: dict[str, Any], **_: Any) -> None:
+        missing = sorted(set(SEARCH_TYPES) - set(data.get("weights", {})))
+        if missing:
+            raise ValidationError(f"weights missing for search types {missing}", "weights")
+        if "default" not in data.get("similarity", {}):
+            raise ValidationError("a 'default' entry is required", "similarity")
+        for name, entry in data.get("similarity", {}).items():
+            if entry.get("floor", 0) >= entry.get("ceiling", 1):
+                raise ValidationError(f"{name}: floor must be below ceiling", "similarity")
+
+
+def load_matching_config(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return _MatchingSchema().load(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigurationError(f"{path}: invalid: {exc.messages}", exc.messages) from exc
