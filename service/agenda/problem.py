@@ -1,0 +1,107 @@
+"""Integer-indexed view of an instance shared by the solvers: pairs, capacities, slot masks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.agenda.model import Instance
+
+
+def bits(mask: int) -> list[int]:
+    """Indices of the set bits of `mask`, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+@dataclass
+class Problem:
+    instance: Instance
+    ids: list[str]
+    index: dict[str, int]
+    n_slots: int
+    avail: list[int]  # slot bitmask per participant
+    cap: list[int]  # min(max_meetings, available slots)
+    fixed: list[int]  # fixed table per participant, -1 when none
+    pool: list[int]  # shared-pool tables
+    day_masks: list[int]
+    # candidate pairs (u < v by index), weight > 0 and at least one common slot
+    eu: list[int] = field(default_factory=list)
+    ev: list[int] = field(default_factory=list)
+    ew: list[int] = field(default_factory=list)
+    ecommon: list[int] = field(default_factory=list)
+    epool: list[bool] = field(default_factory=list)
+    edge_of: dict[tuple[int, int], int] = field(default_factory=dict)
+    adj: list[list[int]] = field(default_factory=list)  # edges per participant
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def edge(self, a: str, b: str) -> int | None:
+        ia, ib = self.index.get(a), self.index.get(b)
+        if ia is None or ib is None:
+            return None
+        return self.edge_of.get((min(ia, ib), max(ia, ib)))
+
+    def table_for(self, e: int) -> int | None:
+        """The fixed table a meeting must use, or None when it goes to the shared pool."""
+        fu, fv = self.fixed[self.eu[e]], self.fixed[self.ev[e]]
+        if fu >= 0:
+            return fu
+        return fv if fv >= 0 else None
+
+    def gaps(self, busy: int) -> int:
+        """Idle slots between the first and last meeting of each day."""
+        total = 0
+        for dm in self.day_masks:
+            m = busy & dm
+            if m:
+                lo = (m & -m).bit_length() - 1
+                total += m.bit_length() - lo - m.bit_count()
+        return total
+
+
+def build_problem(instance: Instance) -> Problem:
+    ids = [p.id for p in instance.participants]
+    index = {pid: i for i, pid in enumerate(ids)}
+    n_slots = len(instance.slots)
+    avail, cap, fixed = [], [], []
+    for p in instance.participants:
+        mask = 0
+        for s in p.available_slots(n_slots):
+            mask |= 1 << s
+        avail.append(mask)
+        c = mask.bit_count()
+        cap.append(c if p.max_meetings is None else min(c, p.max_meetings))
+        fixed.append(-1 if p.fixed_table is None or p.fixed_table >= instance.num_tables
+                     else p.fixed_table)
+    day_masks: dict[int, int] = {}
+    for s in instance.slots:
+        day_masks[s.day] = day_masks.get(s.day, 0) | (1 << s.id)
+    prob = Problem(instance, ids, index, n_slots, avail, cap, fixed, instance.pool_tables(),
+                   [day_masks[d] for d in sorted(day_masks)])
+    prob.adj = [[] for _ in ids]
+    for (a, b), w in sorted(instance.pair_weights().items()):
+        if w <= 0 or a not in index or b not in index:
+            continue
+        u, v = sorted((index[a], index[b]))
+        common = avail[u] & avail[v]
+        # Two participants with fixed tables can use either table; otherwise a pool meeting
+        # needs a pool table to exist at all.
+        is_pool = fixed[u] < 0 and fixed[v] < 0
+        if not common or (is_pool and not prob.pool) or cap[u] == 0 or cap[v] == 0:
+            continue
+        e = len(prob.eu)
+        prob.eu.append(u)
+        prob.ev.append(v)
+        prob.ew.append(w)
+        prob.ecommon.append(common)
+        prob.epool.append(is_pool)
+        prob.edge_of[(u, v)] = e
+        prob.adj[u].append(e)
+        prob.adj[v].append(e)
+    return prob
+

@@ -1,0 +1,69 @@
+"""Exports: ICS UIDs stay stable, SEQUENCE grows on moves, removed meetings are cancelled."""
+from __future__ import annotations
+
+import csv
+import io
+
+from icalendar import Calendar
+
+from service.agenda.exports import (
+    meeting_uid,
+    organiser_csv,
+    participant_agenda,
+    participant_html,
+    participant_ics,
+    table_html,
+    update_sequences,
+)
+from service.agenda.formats import load_instance
+from service.agenda.model import Meeting, Schedule
+
+
+def _events(ics: bytes) -> dict[str, dict]:
+    cal = Calendar.from_ical(ics)
+    return {str(ev["UID"]): {"seq": int(ev["SEQUENCE"]), "status": str(ev["STATUS"]),
+                             "start": ev.decoded("DTSTART")}
+            for ev in cal.walk("VEVENT")}
+
+
+def test_ics_updates_keep_uid_bump_sequence_and_cancel(tiny_doc):
+    inst = load_instance(tiny_doc)
+    v1 = Schedule("tiny", [Meeting("A", "B", 0, 0), Meeting("A", "C", 3, 2)])
+    s1 = update_sequences("tiny", v1)
+    e1 = _events(participant_ics(inst, "A", s1))
+    uid_ab, uid_ac = meeting_uid("tiny", "B", "A"), meeting_uid("tiny", "A", "C")
+    assert uid_ab == "tiny-A-B@maillon"
+    assert e1[uid_ab]["seq"] == 0 and e1[uid_ac]["status"] == "CONFIRMED"
+    # A-B moves to slot 1, A-C is removed
+    v2 = Schedule("tiny", [Meeting("B", "A", 1, 0)])
+    s2 = update_sequences("tiny", v2, s1)
+    e2 = _events(participant_ics(inst, "A", s2))
+    assert set(e2) == {uid_ab, uid_ac}
+    assert e2[uid_ab]["seq"] == 1 and e2[uid_ab]["status"] == "CONFIRMED"
+    assert e2[uid_ac]["seq"] == 1 and e2[uid_ac]["status"] == "CANCELLED"
+    cancel = Calendar.from_ical(participant_ics(inst, "A", s2, method="CANCEL"))
+    assert str(cancel["METHOD"]) == "CANCEL"
+    assert [str(e["UID"]) for e in cancel.walk("VEVENT")] == [uid_ac]
+    # unchanged meetings keep their sequence
+    s3 = update_sequences("tiny", v2, s2)
+    assert s3[uid_ab]["seq"] == 1 and s3[uid_ac]["seq"] == 1
+
+
+def test_ics_timezone(tiny_doc):
+    inst = load_instance(tiny_doc)
+    state = update_sequences("tiny", Schedule("tiny", [Meeting("A", "B", 0, 0)]))
+    ics = participant_ics(inst, "A", state, tz="Europe/Paris")
+    assert b"DTSTART;TZID=Europe/Paris:20260310T090000" in ics
+    assert b"BEGIN:VTIMEZONE" in ics
+
+
+def test_agenda_csv_html(tiny_doc):
+    inst = load_instance(tiny_doc)
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0), Meeting("A", "C", 3, 2)])
+    ag = participant_agenda(inst, sched, "A")
+    assert [m["with"]["id"] for m in ag["meetings"]] == ["B", "C"]
+    rows = list(csv.DictReader(io.StringIO(organiser_csv(inst, sched))))
+    assert rows[0]["a_name"] == "Alpha" and rows[1]["table"] == "2"
+    html = participant_html(inst, sched, ["A"])
+    assert "Beta" in html and "Gamma" in html
+    assert "Table 3" in table_html(inst, sched, [2])
