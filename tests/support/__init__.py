@@ -1,0 +1,1 @@
+"""Test helpers shared by the test suites (servers, fixtures); never imported by product code."""
