@@ -169,17 +169,17 @@ def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
 
 def competitor_penalty(seeker_links: set[str], links: set[str], offer_similarity: float,
                        seeker_markets: set[str], markets: set[str], label: Any = str) -> Criterion:
-    """Same links, same offers, same markets: a competitor, not a partner (commercial types)."""
-    if not seeker_links or not links:
-        link_overlap = 0.0
-    else:
-        link_overlap = len(seeker_links & links) / len(links)
+    """Same links, same offers, same markets: a competitor, not a partner (commercial types).
+    Without a shared value-chain link there is no rivalry, however alike the wording."""
+    shared = seeker_links & links
+    if not shared:
+        return Criterion(0.0)
+    link_overlap = len(shared) / len(links)
     market_overlap = 1.0 if seeker_markets & markets else 0.0
-    score = 0.4 * link_overlap + 0.4 * offer_similarity + 0.2 * market_overlap
+    score = link_overlap * (0.4 + 0.4 * offer_similarity + 0.2 * market_overlap)
     if score < 0.35:
         return Criterion(score)
-    same = ", ".join(label(link) for link in sorted(seeker_links & links)) or "similar offers"
-    return Criterion(score, f"likely competitor (same {same})")
+    return Criterion(score, f"likely competitor (also in {', '.join(label(link) for link in sorted(shared))})")
 
 
 def _short(text: str, limit: int = 90) -> str:

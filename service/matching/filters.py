@@ -46,8 +46,10 @@ def index_filter(req: MatchRequest, seeker_country: str | None, seeker_id: str |
 
 
 def accepts(candidate: dict[str, Any], cooperation_type: str | None, coop: dict[str, dict[str, Any]]) -> bool:
-    """A candidate that declares what it seeks must seek this type or one of its counterparts."""
-    declared = set(candidate.get("cooperation_types") or [])
+    """A candidate must seek this type or one of its counterparts; what it seeks is what it
+    declares, or else the types of its requests. A candidate that says nothing accepts all."""
+    declared = set(candidate.get("cooperation_types") or []) or {
+        r["type"] for r in candidate.get("requests") or [] if r.get("type")}
     if not cooperation_type or not declared:
         return True
     wanted = {cooperation_type, *coop.get(cooperation_type, {}).get("counterparts", [])}

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from service.matching import criteria as c
+
+GAP_CFG = {"missing": 1.0, "weak": 0.5, "strategic_bonus": 0.5}
+COUNTRIES = {"FR": {"at": [46.6, 2.4], "languages": ["fr"]}, "DE": {"at": [51.1, 10.4], "languages": ["de"]},
+             "BE": {"at": [50.6, 4.6], "languages": ["fr", "nl"]}, "JP": {"at": [36.2, 138.3], "languages": ["ja"]}}
+
+
+@pytest.mark.parametrize(("sim", "expected"), [(0.5, 0.0), (0.78, 0.0), (0.85, 0.5), (0.92, 1.0), (0.99, 1.0)])
+def test_calibrate(sim: float, expected: float) -> None:
+    assert c.calibrate(sim, 0.78, 0.92) == pytest.approx(expected)
+
+
+def pair(sim: float, pos: int, direction: str = "forward") -> c.Pair:
+    return c.Pair(f"need {pos}", f"offer {pos}", sim, direction, pos)
+
+
+def test_complementarity_best_need_dominates_and_breadth_counts() -> None:
+    one = c.complementarity([pair(1.0, 0)], [], n_needs=2, n_backward_needs=0)
+    both = c.complementarity([pair(1.0, 0), pair(1.0, 1)], [], n_needs=2, n_backward_needs=0)
+    assert one.score == pytest.approx(0.8)
+    assert both.score == pytest.approx(1.0)
+    assert "answers your need" in one.reason
+
+
+def test_complementarity_reciprocal_uses_both_directions() -> None:
+    fwd_only = c.complementarity([pair(1.0, 0)], [], 1, 1, True, True)
+    both = c.complementarity([pair(1.0, 0)], [pair(0.5, 0, "backward")], 1, 1, True, True)
+    assert fwd_only.score == 1.0 and both.score == pytest.approx(0.65 + 0.35 * 0.5)
+
+
+@pytest.mark.parametrize(
+    ("gaps", "strong", "expected"),
+    [
+        ({"a": ("missing", False)}, {"a"}, 1.0),
+        ({"a": ("missing", False)}, {"b"}, 0.0),
+        ({"a": ("weak", False)}, {"a"}, 1.0),  # the only gap, reinforced
+        ({"a": ("missing", False), "b": ("missing", False), "c": ("missing", False)}, {"a"}, 0.5),
+        ({"a": ("missing", True), "b": ("missing", False), "c": ("missing", False)}, {"a"}, 0.75),
+        ({}, {"a"}, 0.0),
+    ],
+)
+def test_gap_filling(gaps: dict, strong: set, expected: float) -> None:
+    assert c.gap_filling(gaps, strong, GAP_CFG).score == pytest.approx(expected)
+
+
+def test_cross_border_costs_distance_and_language() -> None:
+    cfg = {"distance_scale_km": 2500, "language_weight": 0.4}
+    domestic = c.cross_border("FR", "FR", set(), set(), COUNTRIES, cfg)
+    near_same_language = c.cross_border("FR", "BE", set(), set(), COUNTRIES, cfg)
+    near_other_language = c.cross_border("FR", "DE", set(), set(), COUNTRIES, cfg)
+    far = c.cross_border("FR", "JP", set(), set(), COUNTRIES, cfg)
+    assert domestic.score == 0.0
+    assert near_same_language.score > near_other_language.score > far.score > 0
+    assert "common language fr" in near_same_language.reason
+
+
+def test_market_access() -> None:
+    assert c.market_access({"DE"}, "DE", set()).score == 1.0
+    assert c.market_access({"DE"}, "AT", {"DE"}).score == 0.6
+    assert c.market_access({"DE"}, "AT", {"IT"}).score == 0.0
+    assert c.market_access(set(), "AT", {"IT"}).score == 0.0
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.5, 1.0), (0.125, 0.5), (1.0, 0.5714), (0.0, 0.0)])
+def test_scope_clusters(share: float, expected: float) -> None:
+    cfg = {"ideal_links_share": [0.25, 0.7], "ideal_offers": [1, 6]}
+    assert c.scope(share, 0, cfg).score == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize(("n", "expected"), [(0, 1.0), (4, 0.5), (8, 0.0), (20, 0.0)])
+def test_capacity(n: int, expected: float) -> None:
+    assert c.capacity(n, {"saturation": 8}).score == pytest.approx(expected)
+
+
+def test_maturity_prefers_peers() -> None:
+    assert c.maturity("emerging", "emerging").score > c.maturity("emerging", "mature").score
+    assert c.maturity(None, "mature").score == 0.5
+
+
+def test_trust_from_shared_networks() -> None:
+    assert c.trust({"EEN", "ECCP"}, {"EEN"}).score == pytest.approx(0.8)
+    assert c.trust({"EEN"}, set()).score == 0.0
+
+
+def test_competitor_penalty() -> None:
+    rival = c.competitor_penalty({"machining"}, {"machining"}, 0.9, {"FR"}, {"FR"})
+    partner = c.competitor_penalty({"machining"}, {"surface_treatment"}, 0.1, {"FR"}, {"DE"})
+    assert rival.score > 0.8 and "competitor" in rival.reason
+    assert partner.score == 0.0 and partner.reason is None
+    alike_words = c.competitor_penalty({"machining"}, {"surface_treatment"}, 0.95, {"FR"}, {"FR"})
+    assert alike_words.score == 0.0  # similar wording alone is no rivalry
