@@ -125,6 +125,15 @@ def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
         serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
 
 
+def _register_groups() -> None:
+    from indexers.agenda_command import agenda
+
+    main.add_command(agenda)
+
+
+_register_groups()
+
+
 def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 

@@ -60,10 +60,22 @@ class Services:
         from service.matches import MatchService
         from service.matching.matcher import Matcher
 
-        participants = self.extras.get("participants")
         return MatchService(Matcher(self.index, self.embedder, self.domain),
                             self.index, self.settings.data_dir / "results", lambda: self.queue,
-                            participants)
+                            self.event_service().member_ids)
+
+    def event_service(self) -> Any:
+        from service.events.service import EventService
+        from service.events.store import EventStore
+
+        if "event_store" not in self.extras:
+            self.extras["event_store"] = EventStore(self.settings.data_dir / "events.sqlite3")
+        return EventService(self.extras["event_store"], self.index)
+
+    def agenda_service(self) -> Any:
+        from service.events.agendas import AgendaService
+
+        return AgendaService(self.event_service(), lambda: self.queue)
 
     def redis_url(self) -> str:
         """REDIS_URL, or the local server of the embedded default (started if needed)."""

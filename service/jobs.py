@@ -11,3 +11,7 @@ from service.container import current_services
 def run_match_batch(spec: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     return current_services().match_service().run_batch(spec, job.id if job else "local")
+
+
+def solve_agenda(event_id: str, state: str, time_limit_s: float) -> dict[str, Any]:
+    return current_services().agenda_service().generate(event_id, state, time_limit_s)

@@ -105,3 +105,20 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 def _match_dict(m: Any) -> dict[str, Any]:
     return asdict(m)
+
+
+def event_suggestions(service: MatchService, events: Any, event_id: str, pid: str,
+                      limit: int = 10) -> dict[str, Any]:
+    """Whom a participant should meet at the event, and why: the matcher restricted to the
+    event's participants (their member profiles), mapped back to participant ids."""
+    me = events.participant(event_id, pid)
+    if not me.get("member_id"):
+        raise InvalidRequestError("suggestions need the participant's member profile",
+                                  {"member_id": ["not linked"]})
+    by_member = {p["member_id"]: p["id"] for p in events.store.participants(event_id) if p.get("member_id")}
+    page = service.find(MatchRequest(target="members", seeker_kind="members", seeker_id=me["member_id"],
+                                     participants=frozenset(by_member), limit=limit))
+    return {"participant": pid, "items": [
+        {"participant": by_member.get(m.id), "member_id": m.id, "name": m.name, "country": m.country,
+         "score": m.score, "sentence": m.sentence, "pairs": m.pairs, "gaps_filled": m.gaps_filled}
+        for m in page.items]}

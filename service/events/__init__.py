@@ -1,0 +1,1 @@
+"""B2B events: registration, the meeting-request workflow and agenda versions."""

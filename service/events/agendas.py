@@ -1,0 +1,122 @@
+"""AgendaService: solve an event's agenda (preliminary, then final), keep every version, absorb
+late changes without moving confirmed meetings, and export agendas."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from service.agenda import exports
+from service.agenda.formats import dump_schedule, load_schedule
+from service.agenda.model import Schedule, pair_key
+from service.agenda.solver import solve
+from service.agenda.stats import schedule_stats
+from service.agenda.validate import validate_schedule
+from service.errors import ConflictError, NotFoundError
+from service.events.service import EventService
+from service.queue import JobQueue, report_progress
+
+SOLVE_JOB = "service.jobs.solve_agenda"
+
+
+class AgendaService:
+    def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None) -> None:
+        self.events = events
+        self.store = events.store
+        self.queue = queue
+
+    def start(self, event_id: str, state: str, time_limit_s: float) -> str:
+        self.events.event(event_id)
+        if self.queue is None:
+            raise ConflictError("agendas are solved by the job queue, which is not configured")
+        return self.queue().enqueue(SOLVE_JOB, event_id, state, time_limit_s,
+                                    description=f"{state} agenda for {event_id}", retries=1)
+
+    def generate(self, event_id: str, state: str = "preliminary", time_limit_s: float = 100.0,
+                 progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+        """A new agenda version. Meetings of the previous version that are confirmed (all of a
+        final agenda, locked ones of a preliminary one) keep their slot and table."""
+        instance = self.events.instance(event_id)
+        previous = self.store.agenda(event_id)
+        base = load_schedule(previous["schedule"]) if previous else None
+        report = progress or (lambda fraction, message: report_progress(int(fraction * 100), 100, message))
+        schedule = solve(instance, base=base, time_limit_s=time_limit_s, progress=report)
+        violations = validate_schedule(instance, schedule, base=base)
+        unplaceable = set(map(tuple, schedule.meta.get("confirmed_unplaceable", [])))
+        hard = [v for v in violations if v.rule != 11 or v.code != "confirmed_dropped"]
+        if hard:  # never publish an invalid agenda: the job fails visibly instead
+            raise RuntimeError(f"solver produced an invalid agenda: {hard[0].message}")
+        locked = {m.pair for m in (base.meetings if base else []) if m.confirmed}
+        schedule = Schedule(schedule.instance, [
+            replace(m, confirmed=state == "final" or m.pair in locked) for m in schedule.meetings
+        ], schedule.meta)
+        ics = exports.update_sequences(event_id, schedule, (previous or {}).get("ics"))
+        stats = schedule_stats(instance, schedule)
+        doc = {"schedule": dump_schedule(schedule), "stats": stats, "ics": ics,
+               "dropped_confirmed": [list(p) for p in unplaceable]}
+        version = self.store.add_agenda(event_id, state, doc, datetime.now(UTC).isoformat(timespec="seconds"))
+        event = self.events.event(event_id)
+        self.store.put_event({**event, "state": state})
+        return {"event": event_id, "version": version, "state": state, "stats": stats}
+
+    def lock(self, event_id: str, pairs: list[list[str]]) -> dict[str, Any]:
+        """Confirm chosen meetings of the latest agenda: later runs never move them."""
+        agenda = self.latest(event_id)
+        schedule = load_schedule(agenda["schedule"])
+        wanted = {pair_key(a, b) for a, b in pairs}
+        found = {m.pair for m in schedule.meetings} & wanted
+        if missing := wanted - found:
+            raise NotFoundError(f"not in the agenda: {sorted(missing)}")
+        schedule = Schedule(schedule.instance, [
+            replace(m, confirmed=m.confirmed or m.pair in wanted) for m in schedule.meetings], schedule.meta)
+        doc = {**agenda, "schedule": dump_schedule(schedule)}
+        version = self.store.add_agenda(event_id, agenda["state"], doc, datetime.now(UTC).isoformat(timespec="seconds"))
+        return {"event": event_id, "version": version, "locked": len(found)}
+
+    def latest(self, event_id: str, version: int | None = None) -> dict[str, Any]:
+        self.events.event(event_id)
+        agenda = self.store.agenda(event_id, version)
+        if agenda is None:
+            raise NotFoundError(f"event {event_id!r} has no agenda yet")
+        return agenda
+
+    def _current(self, event_id: str) -> tuple[Any, Schedule, dict[str, Any]]:
+        agenda = self.latest(event_id)
+        return self.events.instance(event_id), load_schedule(agenda["schedule"]), agenda
+
+    def participant_agenda(self, event_id: str, pid: str) -> dict[str, Any]:
+        """A participant's meetings; the other side's contact only when they accepted a request."""
+        self.events.participant(event_id, pid)
+        instance, schedule, agenda = self._current(event_id)
+        view = exports.participant_agenda(instance, schedule, pid)
+        accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
+                    if r["status"] == "accepted"}
+        for row in view["meetings"]:
+            other = row["with"]["id"]
+            if other and pair_key(pid, other) in accepted:
+                row["with"]["contact"] = self.events.participant(event_id, other).get("contact")
+        return {**view, "version": agenda["version"], "state": agenda["state"]}
+
+    def participant_ics(self, event_id: str, pid: str) -> bytes:
+        self.events.participant(event_id, pid)
+        instance, _, agenda = self._current(event_id)
+        tz = self.events.event(event_id).get("timezone")
+        return exports.participant_ics(instance, pid, agenda["ics"], tz=tz)
+
+    def participant_html(self, event_id: str, pid: str) -> str:
+        self.events.participant(event_id, pid)
+        instance, schedule, _ = self._current(event_id)
+        return exports.participant_html(instance, schedule, [pid])
+
+    def table_html(self, event_id: str, table: int | None = None) -> str:
+        instance, schedule, _ = self._current(event_id)
+        return exports.table_html(instance, schedule, None if table is None else [table])
+
+    def organiser_csv(self, event_id: str) -> str:
+        instance, schedule, _ = self._current(event_id)
+        return exports.organiser_csv(instance, schedule)
+
+    def stats(self, event_id: str) -> dict[str, Any]:
+        agenda = self.latest(event_id)
+        return {"version": agenda["version"], "state": agenda["state"], **agenda["stats"]}

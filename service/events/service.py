@@ -1,0 +1,216 @@
+"""EventService: events, registration and the meeting-request workflow (send, accept, decline,
+expire, caps, deadlines); builds the solver's instance from them."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.agenda.formats import dump_instance, load_instance
+from service.agenda.model import Instance
+from service.errors import ConflictError, InvalidRequestError, NotFoundError
+from service.events.calendar import build_slots, windows_to_intervals
+from service.events.store import EventStore
+from service.index.base import ProfileIndex
+
+OPEN = ("pending", "accepted")
+# Request statuses of the workflow → the interchange format's three.
+FORMAT_STATUS = {"pending": "pending", "accepted": "accepted", "declined": "declined",
+                 "expired": "declined", "cancelled": "declined"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class EventService:
+    def __init__(self, store: EventStore, index: ProfileIndex | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.index = index
+        self.clock = clock
+
+    # -- events -------------------------------------------------------------------------------
+    def create_event(self, data: dict[str, Any]) -> dict[str, Any]:
+        event = dict(data)
+        event["id"] = event.get("id") or f"ev-{uuid.uuid4().hex[:10]}"
+        if self.store.event(event["id"]):
+            raise ConflictError(f"event {event['id']!r} exists already")
+        event["days"] = [str(d) for d in event["days"]]
+        if event.get("booking_deadline"):
+            event["booking_deadline"] = _iso(event["booking_deadline"])
+        event["slots"] = build_slots(event["days"], event["sessions"], event["slot_minutes"], event.get("breaks"))
+        if not event["slots"]:
+            raise InvalidRequestError("the sessions hold no slot of that length", {"sessions": ["no slots"]})
+        event["state"] = "open"
+        self.store.put_event(event)
+        return event
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        event = self.store.event(event_id)
+        if event is None:
+            raise NotFoundError(f"no event {event_id!r}")
+        return event
+
+    def import_instance(self, data: Any) -> dict[str, Any]:
+        """Create an event from a b2b-sched-instance/1 file, participants and requests included."""
+        inst = load_instance(data)
+        doc = dump_instance(inst)
+        if self.store.event(inst.name):
+            raise ConflictError(f"event {inst.name!r} exists already")
+        meta = doc["event"]
+        event = {"id": inst.name, "title": meta.get("title") or inst.name, "timezone": meta.get("timezone", "UTC"),
+                 "days": sorted({s.start[:10] for s in inst.slots}), "sessions": [], "breaks": [],
+                 "slot_minutes": meta.get("slot_minutes"), "num_tables": inst.num_tables,
+                 "booking_deadline": None, "request_expiry_hours": 72, "max_requests_per_participant": 10_000,
+                 "max_meetings_default": None, "slots": doc["slots"], "state": "open", "format_event": meta}
+        with self.store.transaction() as conn:
+            self.store.put_event(event, conn)
+            for p in doc["participants"]:
+                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered"}, conn)
+            for r in doc["requests"]:
+                self.store.put_request(inst.name, {**r, "note": "", "expires_at": None, "answered_at": None}, conn)
+        return event
+
+    def export_instance(self, event_id: str) -> dict[str, Any]:
+        return dump_instance(self.instance(event_id))
+
+    # -- participants -------------------------------------------------------------------------
+    def register(self, event_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        event = self.event(event_id)
+        doc = dict(data)
+        if doc.get("member_id"):
+            profile = self.index.get("members", doc["member_id"]) if self.index else None
+            if profile is None:
+                raise NotFoundError(f"no member {doc['member_id']!r}")
+            for key in ("name", "org_type", "country", "sector"):
+                doc[key] = doc.get(key) or profile.get(key)
+            doc["contact"] = doc.get("contact") or profile.get("contact")
+        if not doc.get("name"):
+            raise InvalidRequestError("a name is required (or a member_id)", {"name": ["missing"]})
+        doc["id"] = doc.get("id") or f"p-{uuid.uuid4().hex[:10]}"
+        if doc.get("availability") is not None:
+            doc["availability"] = windows_to_intervals(event["slots"], doc["availability"])
+        if doc.get("max_meetings") is None:
+            doc["max_meetings"] = event.get("max_meetings_default")
+        with self.store.transaction() as conn:
+            if self.store.participant(event_id, doc["id"]):
+                raise ConflictError(f"participant {doc['id']!r} is registered already")
+            table = doc.get("fixed_table")
+            if table is not None:
+                if table >= event["num_tables"]:
+                    raise InvalidRequestError(f"fixed_table {table} ≥ {event['num_tables']} tables",
+                                              {"fixed_table": ["out of range"]})
+                if any(p.get("fixed_table") == table for p in self.store.participants(event_id)):
+                    raise ConflictError(f"table {table} is already someone's fixed table")
+            doc["status"] = "registered"
+            self.store.put_participant(event_id, doc, conn)
+        return doc
+
+    def participant(self, event_id: str, pid: str) -> dict[str, Any]:
+        found = self.store.participant(event_id, pid)
+        if found is None:
+            raise NotFoundError(f"no participant {pid!r} at event {event_id!r}")
+        return found
+
+    def cancel_participant(self, event_id: str, pid: str) -> dict[str, Any]:
+        """A cancelled participant's open requests are cancelled; their fixed table is freed."""
+        doc = self.participant(event_id, pid)
+        now = _iso(self.clock())
+        with self.store.transaction() as conn:
+            doc.update(status="cancelled", fixed_table=None)
+            self.store.put_participant(event_id, doc, conn)
+            for req in self.store.requests(event_id, participant=pid, conn=conn):
+                if req["status"] in OPEN:
+                    self.store.put_request(event_id, {**req, "status": "cancelled", "answered_at": now}, conn)
+        return doc
+
+    # -- requests -----------------------------------------------------------------------------
+    def send_request(self, event_id: str, frm: str, data: dict[str, Any]) -> dict[str, Any]:
+        event = self.event(event_id)
+        now = self.clock()
+        if event.get("booking_deadline") and now > datetime.fromisoformat(event["booking_deadline"]):
+            raise ConflictError(f"bookings closed at {event['booking_deadline']}")
+        to = data["to"]
+        if to == frm:
+            raise InvalidRequestError("a participant cannot request a meeting with itself", {"to": ["self"]})
+        for pid in (frm, to):
+            if self.participant(event_id, pid)["status"] == "cancelled":
+                raise ConflictError(f"participant {pid!r} has cancelled")
+        self.expire(event_id)
+        with self.store.transaction() as conn:
+            mine = [r for r in self.store.requests(event_id, participant=frm, conn=conn) if r["status"] in OPEN]
+            if any({r["from"], r["to"]} == {frm, to} for r in mine):
+                raise ConflictError(f"a request between {frm!r} and {to!r} is already open")
+            sent = sum(1 for r in mine if r["from"] == frm)
+            cap = event["max_requests_per_participant"]
+            if sent >= cap:
+                raise ConflictError(f"request cap reached: {sent} open requests (max_requests_per_participant={cap})")
+            expires = now + timedelta(hours=event["request_expiry_hours"])
+            doc = {"id": f"r-{uuid.uuid4().hex[:12]}", "from": frm, "to": to, "note": data.get("note", ""),
+                   "priority": data.get("priority", 2), "status": "pending", "created_at": _iso(now),
+                   "expires_at": _iso(expires), "answered_at": None}
+            self.store.put_request(event_id, doc, conn)
+        return doc
+
+    def answer(self, event_id: str, rid: str, accept: bool, actor: str | None = None) -> dict[str, Any]:
+        self.expire(event_id)
+        req = self.store.request(event_id, rid)
+        if req is None:
+            raise NotFoundError(f"no request {rid!r} at event {event_id!r}")
+        if actor is not None and actor != req["to"]:
+            raise ConflictError("only the requested participant answers a request")
+        if req["status"] != "pending":
+            raise ConflictError(f"request {rid!r} is {req['status']}, not pending")
+        req.update(status="accepted" if accept else "declined", answered_at=_iso(self.clock()))
+        self.store.put_request(event_id, req)
+        return req
+
+    def expire(self, event_id: str) -> int:
+        """Pending requests past their expiry no longer block anyone's slots."""
+        now = _iso(self.clock())
+        expired = 0
+        with self.store.transaction() as conn:
+            for req in self.store.requests(event_id, status="pending", conn=conn):
+                if req.get("expires_at") and req["expires_at"] <= now:
+                    self.store.put_request(event_id, {**req, "status": "expired"}, conn)
+                    expired += 1
+        return expired
+
+    def requests(self, event_id: str, participant: str | None = None) -> list[dict[str, Any]]:
+        self.event(event_id)
+        self.expire(event_id)
+        return self.store.requests(event_id, participant=participant)
+
+    # -- the solver's view --------------------------------------------------------------------
+    def instance(self, event_id: str) -> Instance:
+        event = self.event(event_id)
+        self.expire(event_id)
+        participants = self.store.participants(event_id)
+        live = {p["id"] for p in participants}
+        fmt_event = event.get("format_event") or {
+            "title": event["title"], "slot_minutes": event["slot_minutes"], "days": len(event["days"]),
+            "first_day": event["days"][0], "timezone": event.get("timezone")}
+        doc = {
+            "format": "b2b-sched-instance/1", "name": event["id"], "event": fmt_event,
+            "slots": event["slots"], "num_tables": event["num_tables"],
+            "participants": [
+                {"id": p["id"], "name": p.get("name", ""), "org_type": p.get("org_type"),
+                 "country": p.get("country"), "sector": p.get("sector"), "max_meetings": p.get("max_meetings"),
+                 "availability": p.get("availability"), "fixed_table": p.get("fixed_table")}
+                for p in participants],
+            "requests": [
+                {"id": r["id"], "from": r["from"], "to": r["to"], "priority": r["priority"],
+                 "status": FORMAT_STATUS[r["status"]], "created_at": r["created_at"]}
+                for r in self.store.requests(event_id) if r["from"] in live and r["to"] in live],
+        }
+        return load_instance(doc)
+
+    def member_ids(self, event_id: str) -> set[str]:
+        """Member profiles registered at the event (restricts matching to co-present partners)."""
+        return {p["member_id"] for p in self.store.participants(self.event(event_id)["id"]) if p.get("member_id")}
