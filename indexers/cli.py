@@ -115,7 +115,8 @@ def match_cmd(ctx: click.Context, **opts: Any) -> None:
 @click.pass_context
 def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
     """Ingest the bundled sample data, answer a sample match request, then serve the API."""
-    from indexers.runner import run_demo, serve as serve_api
+    from indexers.runner import run_demo
+    from indexers.runner import serve as serve_api
 
     if ctx.obj.get("data_dir") is None:
         ctx.obj["data_dir"] = Path("var/demo")

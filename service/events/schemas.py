@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from service.profile_schemas import ID_PATTERN, ContactSchema, CountryField
 
+
 class _Stored:
     """Dates are stored as ISO strings: dump them as they are."""
 

@@ -67,7 +67,6 @@ def score(rankings: dict[str, list[str]], queries: list[dict[str, Any]]) -> Scor
 def evaluate(index: Any, embedder: Any, domain: Any) -> dict[str, Scores]:
     from rank_bm25 import BM25Okapi
 
-    from service.index.base import ProfileFilter
     from service.matching.filters import MatchRequest, index_filter
     from service.matching.matcher import Matcher
 

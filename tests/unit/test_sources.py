@@ -54,7 +54,7 @@ def test_json_array_or_wrapped(tmp_path: Path) -> None:
 
 
 def test_wrong_encoding_is_located_and_other_lines_survive(tmp_path: Path) -> None:
-    content = '{"id": "a", "name": "ok"}\n'.encode() + '{"id": "b", "name": "Société"}\n'.encode("latin-1")
+    content = b'{"id": "a", "name": "ok"}\n' + '{"id": "b", "name": "Société"}\n'.encode("latin-1")
     records = list(read_records(write(tmp_path, "m.jsonl", content), "members"))
     assert records[0].data == {"id": "a", "name": "ok"}
     assert records[1].locator == "m.jsonl line 2"
@@ -62,7 +62,7 @@ def test_wrong_encoding_is_located_and_other_lines_survive(tmp_path: Path) -> No
 
 
 def test_wrong_encoding_in_csv(tmp_path: Path) -> None:
-    content = "id,name\na,ok\n".encode() + "b,Société\n".encode("latin-1")
+    content = b"id,name\na,ok\n" + "b,Société\n".encode("latin-1")
     records = list(read_records(write(tmp_path, "m.csv", content), "members"))
     assert records[0].data == {"id": "a", "name": "ok"}
     assert "not valid UTF-8" in records[1].error
