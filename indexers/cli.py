@@ -121,9 +121,49 @@ def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
     if ctx.obj.get("data_dir") is None:
         ctx.obj["data_dir"] = Path("var/demo")
     services = _services(ctx)
-    run_demo(services)
+    token = run_demo(services)
+    click.echo()
+    click.secho(f"Demo admin API key: {token}", bold=True)
+    click.echo(f"  curl -H 'X-API-Key: {token}' http://127.0.0.1:{port}/clusters?country=DE")
+    click.echo(f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
+               f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' http://127.0.0.1:{port}/matches")
     if serve:
         serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """API keys: create (shown once), list, revoke."""
+
+
+@keys_group.command("create")
+@click.option("--role", type=click.Choice(["admin", "organiser", "cluster_manager", "member"]), required=True)
+@click.option("--subject", help="What the key acts for: cluster id, member id or organiser name.")
+@click.option("--name", default="", help="A label, e.g. who holds the key.")
+@click.pass_context
+def keys_create(ctx: click.Context, role: str, subject: str | None, name: str) -> None:
+    """Create a key; it is printed once and stored only as a hash."""
+    key_id, token = _services(ctx).keys.create(role, subject, name)
+    click.echo(f"key id {key_id} ({role}{' ' + subject if subject else ''}):")
+    click.echo(token)
+
+
+@keys_group.command("list")
+@click.pass_context
+def keys_list(ctx: click.Context) -> None:
+    """List keys (never the tokens)."""
+    for key in _services(ctx).keys.list():
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
+        click.echo(f"{key['id']}  {key['role']:<15} {key['subject'] or '-':<40} {state}  {key['name'] or ''}")
+
+
+@keys_group.command("revoke")
+@click.argument("key_id")
+@click.pass_context
+def keys_revoke(ctx: click.Context, key_id: str) -> None:
+    """Revoke a key by its id."""
+    _services(ctx).keys.revoke(key_id)
+    click.echo(f"revoked {key_id}")
 
 
 def _register_groups() -> None:

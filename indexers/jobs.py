@@ -6,12 +6,14 @@ from typing import Any
 
 from indexers.pipeline import IngestReport, ingest
 from indexers.sources import read_records
+from service.access.keys import Principal
 from service.container import current_services
 from service.errors import InvalidRequestError
 from service.queue import report_progress
 
 
-def ingest_file(kind: str, path: str, filename: str | None = None) -> dict[str, Any]:
+def ingest_file(kind: str, path: str, filename: str | None = None,
+                actor: list[str | None] | None = None) -> dict[str, Any]:
     """Ingest an uploaded file; the report (with per-record errors) is the job's result.
     A file that cannot be read at all gives a report with one file-level error."""
     services = current_services()
@@ -19,13 +21,16 @@ def ingest_file(kind: str, path: str, filename: str | None = None) -> dict[str, 
     name = filename or source.name
     try:
         records = list(read_records(source, kind, name=name))
+        report = ingest(
+            records, kind, services.index, services.embedder, services.domain,
+            source=name,
+            progress=lambda done, total: report_progress(done, total, f"{done}/{total} records"),
+        )
     except InvalidRequestError as exc:
         report = IngestReport(kind=kind, source=name)
         report.errors.append({"locator": name, "field": "_file", "message": exc.message})
         return report.to_dict()
-    report = ingest(
-        records, kind, services.index, services.embedder, services.domain,
-        source=name,
-        progress=lambda done, total: report_progress(done, total, f"{done}/{total} records"),
-    )
+    who = Principal(*(actor or ["system", "admin", None]))
+    for pid in report.changed_ids:
+        services.audit.record(who, "ingest", f"{kind}/{pid}", {"source": name})
     return report.to_dict()

@@ -12,6 +12,7 @@ from indexers.documents import content_hash, embed_profiles
 from indexers.sources import SourceRecord
 from service.domain import DomainConfig
 from service.embeddings import Embedder
+from service.errors import InvalidRequestError
 from service.index.base import ProfileIndex
 from service.profile_schemas import flatten_errors, profile_schema
 
@@ -32,13 +33,16 @@ class IngestReport:
     seconds: float = 0.0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list, repr=False)  # for the audit trail
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        out = {**asdict(self), "ok": self.ok}
+        out.pop("changed_ids")
+        return out
 
 
 def ingest(
@@ -56,6 +60,10 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport(kind=kind, source=source)
     records = list(records)
+    limit = domain.limits["records_per_file"]
+    if len(records) > limit:
+        raise InvalidRequestError(f"{source or 'file'}: {len(records)} records > records_per_file={limit}",
+                                  [{"locator": source, "field": "_file", "message": "too many records"}])
     schema = profile_schema(kind, domain)
     batch: dict[str, tuple[str, dict[str, Any]]] = {}
     for number, record in enumerate(records, 1):
@@ -110,6 +118,7 @@ def _flush(
             continue
         changed.append(doc)
         hashes.append(h)
+        report.changed_ids.append(doc["id"])
         if doc["id"] in stored:
             report.updated += 1
         else:

@@ -56,26 +56,55 @@ class Services:
                     self._queue = JobQueue(connect(self.redis_url()), self.settings.job_timeout_s)
         return self._queue
 
-    def match_service(self) -> Any:
+    # Services are cheap objects built per call for one principal (the caller's key);
+    # without a principal they act for the operator (CLI, jobs).
+    def match_service(self, principal: Any = None) -> Any:
         from service.matches import MatchService
         from service.matching.matcher import Matcher
 
+        events = self.event_service(principal)
         return MatchService(Matcher(self.index, self.embedder, self.domain),
                             self.index, self.settings.data_dir / "results", lambda: self.queue,
-                            self.event_service().member_ids)
+                            events.member_ids, guard=events.guard, events=events)
 
-    def event_service(self) -> Any:
+    def event_service(self, principal: Any = None) -> Any:
         from service.events.service import EventService
         from service.events.store import EventStore
 
         if "event_store" not in self.extras:
             self.extras["event_store"] = EventStore(self.settings.data_dir / "events.sqlite3")
-        return EventService(self.extras["event_store"], self.index)
+        return EventService(self.extras["event_store"], self.index, guard=self.guard(principal))
 
-    def agenda_service(self) -> Any:
+    def agenda_service(self, principal: Any = None) -> Any:
         from service.events.agendas import AgendaService
 
-        return AgendaService(self.event_service(), lambda: self.queue)
+        return AgendaService(self.event_service(principal), lambda: self.queue)
+
+    def profile_service(self, principal: Any = None) -> Any:
+        from service.profiles import ProfileService
+
+        return ProfileService(self.index, self.guard(principal), self.event_service(principal))
+
+    def guard(self, principal: Any = None) -> Any:
+        from service.access.policy import SYSTEM_GUARD, Guard
+
+        return SYSTEM_GUARD if principal is None else Guard(principal)
+
+    @property
+    def keys(self) -> Any:
+        from service.access.keys import KeyStore
+
+        if "keys" not in self.extras:
+            self.extras["keys"] = KeyStore(self.settings.data_dir / "access.sqlite3")
+        return self.extras["keys"]
+
+    @property
+    def audit(self) -> Any:
+        from service.access.audit import AuditLog
+
+        if "audit" not in self.extras:
+            self.extras["audit"] = AuditLog(self.settings.data_dir / "access.sqlite3")
+        return self.extras["audit"]
 
     def redis_url(self) -> str:
         """REDIS_URL, or the local server of the embedded default (started if needed)."""

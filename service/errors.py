@@ -25,6 +25,10 @@ class ConflictError(ServiceError):
     """The request clashes with the current state of an object."""
 
 
+class AuthenticationError(ServiceError):
+    """No valid credentials."""
+
+
 class ForbiddenError(ServiceError):
     """The caller is known but may not do this."""
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from service.access.policy import SYSTEM_GUARD, Guard
 from service.errors import InvalidRequestError, NotFoundError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.matching.consortium import build_consortia
@@ -22,7 +23,10 @@ MAX_BATCH_SEEKERS = 20_000
 
 class MatchService:
     def __init__(self, matcher: Matcher, index: ProfileIndex, results_dir: Path,
-                 queue: Callable[[], JobQueue] | None = None, participants: Any = None) -> None:
+                 queue: Callable[[], JobQueue] | None = None, participants: Any = None,
+                 guard: Guard = SYSTEM_GUARD, events: Any = None) -> None:
+        self.guard = guard
+        self.events = events
         self.matcher = matcher
         self.index = index
         self.results_dir = results_dir
@@ -30,6 +34,13 @@ class MatchService:
         self.participants = participants  # callable(event_id) -> set of profile ids, once events exist
 
     def find(self, req: MatchRequest) -> MatchPage:
+        if req.seeker_id and req.seeker_kind:
+            doc = self.index.get(req.seeker_kind, req.seeker_id)
+            if doc is None:
+                raise NotFoundError(f"no {req.seeker_kind[:-1]} {req.seeker_id!r} to match for")
+            self.guard.check_seeker(req.seeker_kind, doc)
+        if self.guard is not SYSTEM_GUARD:  # key holders see what network members may see
+            req = replace(req, audience="members")
         return self.matcher.find(req)
 
     def consortia(self, req: MatchRequest, max_size: int = 3) -> dict[str, Any]:
@@ -48,8 +59,11 @@ class MatchService:
     def start_batch(self, spec: dict[str, Any]) -> str:
         if self.queue is None:
             raise InvalidRequestError("batches need the job queue")
+        event = self.events.event(spec["event_id"]) if spec.get("event_id") and self.events else None
+        self.guard.check_batch(spec, event)
         self.seekers_of(spec)  # fail now, not in the worker, when the spec names nothing
-        return self.queue().enqueue(BATCH_JOB, spec, description=f"match batch for {spec.get('scope')}")
+        return self.queue().enqueue(BATCH_JOB, spec, description=f"match batch for {spec.get('scope')}",
+                                    meta={"key_id": self.guard.principal.key_id})
 
     def seekers_of(self, spec: dict[str, Any]) -> list[str]:
         kind = spec["seeker_kind"]
@@ -112,12 +126,14 @@ def event_suggestions(service: MatchService, events: Any, event_id: str, pid: st
     """Whom a participant should meet at the event, and why: the matcher restricted to the
     event's participants (their member profiles), mapped back to participant ids."""
     me = events.participant(event_id, pid)
+    events.guard.check_participant(events.event(event_id), me, "read suggestions")
     if not me.get("member_id"):
         raise InvalidRequestError("suggestions need the participant's member profile",
                                   {"member_id": ["not linked"]})
     by_member = {p["member_id"]: p["id"] for p in events.store.participants(event_id) if p.get("member_id")}
-    page = service.find(MatchRequest(target="members", seeker_kind="members", seeker_id=me["member_id"],
-                                     participants=frozenset(by_member), limit=limit))
+    # Authorised as this participant above: the matcher runs for them directly.
+    page = service.matcher.find(MatchRequest(target="members", seeker_kind="members", seeker_id=me["member_id"],
+                                             participants=frozenset(by_member), limit=limit, audience="members"))
     return {"participant": pid, "items": [
         {"participant": by_member.get(m.id), "member_id": m.id, "name": m.name, "country": m.country,
          "score": m.score, "sentence": m.sentence, "pairs": m.pairs, "gaps_filled": m.gaps_filled}

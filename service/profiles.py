@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from service.access.policy import SYSTEM_GUARD, Guard
 from service.errors import NotFoundError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.privacy import visible_view
@@ -18,18 +19,40 @@ class ProfilePage:
 
 
 class ProfileService:
-    def __init__(self, index: ProfileIndex) -> None:
+    def __init__(self, index: ProfileIndex, guard: Guard = SYSTEM_GUARD, events: Any = None) -> None:
         self.index = index
+        self.guard = guard
+        self.events = events  # EventService, for a member's own event data (export, deletion)
 
-    def read(self, kind: str, profile_id: str, audience: str = "public") -> dict[str, Any]:
+    def _doc(self, kind: str, profile_id: str) -> dict[str, Any]:
         doc = self.index.get(kind, profile_id)
         if doc is None:
             raise NotFoundError(f"no {kind[:-1]} {profile_id!r}")
-        return visible_view(doc, audience)
+        return doc
 
-    def list(
-        self, kind: str, flt: ProfileFilter, page: int = 1, page_size: int = 20,
-        audience: str = "public",
-    ) -> ProfilePage:
+    def read(self, kind: str, profile_id: str) -> dict[str, Any]:
+        doc = self._doc(kind, profile_id)
+        return visible_view(doc, self.guard.audience(kind, doc))
+
+    def list(self, kind: str, flt: ProfileFilter, page: int = 1, page_size: int = 20) -> ProfilePage:
         found = self.index.search(kind, flt, (page - 1) * page_size, page_size)
-        return ProfilePage([visible_view(d, audience) for d in found.items], found.total, page, page_size)
+        items = [visible_view(d, self.guard.audience(kind, d)) for d in found.items]
+        return ProfilePage(items, found.total, page, page_size)
+
+    def export(self, kind: str, profile_id: str) -> dict[str, Any]:
+        """Everything Maillon holds about a profile, for its owner (data portability)."""
+        doc = self._doc(kind, profile_id)
+        self.guard.check_profile_owner(kind, doc, "export")
+        out: dict[str, Any] = {"kind": kind, "profile": doc, "events": []}
+        if self.events is not None and kind == "members":
+            out["events"] = self.events.member_data(profile_id)
+        return out
+
+    def delete(self, kind: str, profile_id: str) -> dict[str, Any]:
+        """Remove the profile from the store and the index; a member's event participations
+        are cancelled and stripped of contact details."""
+        doc = self._doc(kind, profile_id)
+        self.guard.check_profile_owner(kind, doc, "delete")
+        self.index.delete(kind, [profile_id])
+        forgotten = self.events.forget_member(profile_id) if self.events is not None and kind == "members" else 0
+        return {"deleted": profile_id, "kind": kind, "event_participations_removed": forgotten}

@@ -43,7 +43,7 @@ class JobQueue:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         return job.id
 
-    def status(self, job_id: str) -> dict[str, Any]:
+    def status(self, job_id: str, guard: Any = None) -> dict[str, Any]:
         try:
             job = Job.fetch(job_id, connection=self.connection)
         except NoSuchJobError as exc:
@@ -52,6 +52,8 @@ class JobQueue:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         status = job.get_status(refresh=True)
         meta = job.get_meta(refresh=True)
+        if guard is not None:  # only the key that started a job (or an admin) reads it
+            guard.check_job(meta)
         out: dict[str, Any] = {
             "id": job.id,
             "status": status.value if status else "unknown",

@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+from service.access.policy import SYSTEM_GUARD, Guard
 from service.errors import InvalidRequestError
 from service.queue import JobQueue
 
@@ -13,8 +14,10 @@ ACCEPTED = (".csv", ".json", ".jsonl", ".ndjson", ".xlsx")
 INGEST_JOB = "indexers.jobs.ingest_file"
 
 
-def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, stream: IO[bytes]) -> str:
+def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, stream: IO[bytes],
+                  guard: Guard = SYSTEM_GUARD) -> str:
     """Store the upload and enqueue its ingest; returns the job id."""
+    guard.check_ingest()
     suffix = Path(filename or "").suffix.lower()
     if suffix not in ACCEPTED:
         raise InvalidRequestError(
@@ -28,5 +31,6 @@ def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, 
     if target.stat().st_size == 0:
         target.unlink()
         raise InvalidRequestError(f"file {filename!r} is empty", {"file": ["empty file"]})
-    return queue.enqueue(INGEST_JOB, kind, str(target), filename,
-                         description=f"ingest {kind} from {filename}")
+    who = guard.principal
+    return queue.enqueue(INGEST_JOB, kind, str(target), filename, [who.key_id, who.role, who.subject],
+                         description=f"ingest {kind} from {filename}", meta={"key_id": who.key_id})

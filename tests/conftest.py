@@ -46,9 +46,19 @@ def app(tmp_path: Path, embedder, redis_url: str):
                        "model_name": embedder.name})
 
 
+def keyed_client(app, role: str = "admin", subject: str | None = None):
+    """A test client that sends a fresh API key of `role` with every request."""
+    from service import EXTENSION
+
+    _, token = app.extensions[EXTENSION].keys.create(role, subject, f"test {role}")
+    client = app.test_client()
+    client.environ_base["HTTP_X_API_KEY"] = token
+    return client
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return keyed_client(app)
 
 
 @pytest.fixture

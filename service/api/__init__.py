@@ -8,6 +8,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from service.errors import (
+    AuthenticationError,
     BackendUnavailableError,
     ConfigurationError,
     ConflictError,
@@ -19,6 +20,7 @@ from service.errors import (
 
 STATUS_OF = {
     InvalidRequestError: (422, "Unprocessable Entity"),
+    AuthenticationError: (401, "Unauthorized"),
     NotFoundError: (404, "Not Found"),
     ConflictError: (409, "Conflict"),
     ForbiddenError: (403, "Forbidden"),
@@ -34,6 +36,13 @@ def services() -> Any:
     return current_app.extensions[EXTENSION]
 
 
+def principal() -> Any:
+    """The caller, authenticated by service.api.auth."""
+    from flask import g
+
+    return g.get("principal")
+
+
 def error_body(code: int, status: str, message: str, errors: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "status": status, "message": message}
     if errors:
@@ -44,7 +53,8 @@ def error_body(code: int, status: str, message: str, errors: Any = None) -> dict
 def init_api(app: Flask) -> Api:
     from swagger_ui_bundle import swagger_ui_path
 
-    from service.api import health, jobs, profiles, uploads
+    from service.api import audit, health, jobs, profiles, uploads
+    from service.api.auth import init_auth
     from service.api.static import static_blueprint
 
     app.config.update(
@@ -58,7 +68,10 @@ def init_api(app: Flask) -> Api:
     )
     app.register_blueprint(static_blueprint(swagger_ui_path))
     api = Api(app, spec_kwargs={"info": {"description": "Complementary partner matching, explained."}})
-    for module in (health, profiles, uploads, jobs):
+    api.spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    api.spec.options["security"] = [{"ApiKey": []}]
+    init_auth(app, app.extensions["maillon"])
+    for module in (health, profiles, uploads, jobs, audit):
         api.register_blueprint(module.blp)
     for module_name in ("matches", "events"):  # later capabilities register when present
         module = _optional(f"service.api.{module_name}")

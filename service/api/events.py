@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from service.api import services
+from service.api import principal, services
 from service.api.schemas import ErrorSchema, JobAcceptedSchema
 from service.events.schemas import (
     AgendaRequestSchema,
@@ -33,11 +33,11 @@ class ParticipantQueryArgsSchema(Schema):
 
 
 def _events() -> Any:
-    return services().event_service()
+    return services().event_service(principal())
 
 
 def _agendas() -> Any:
-    return services().agenda_service()
+    return services().agenda_service(principal())
 
 
 @blp.route("/events")
@@ -88,8 +88,7 @@ class Participants(MethodView):
     @blp.response(200, ParticipantPublicSchema(many=True))
     def get(self, event_id: str) -> Any:
         """List the event's participants (contact details are never listed)"""
-        _events().event(event_id)
-        return _events().store.participants(event_id)
+        return _events().participants(event_id)
 
 
 @blp.route("/events/<event_id>/participants/<pid>/cancel")
@@ -105,7 +104,7 @@ class Suggestions(MethodView):
     @blp.response(200)
     def get(self, event_id: str, pid: str) -> Any:
         """Whom this participant should meet at the event, and why"""
-        return event_suggestions(services().match_service(), _events(), event_id, pid)
+        return event_suggestions(services().match_service(principal()), _events(), event_id, pid)
 
 
 @blp.route("/events/<event_id>/participants/<pid>/requests")
@@ -142,14 +141,13 @@ class Agenda(MethodView):
     @blp.response(202, JobAcceptedSchema)
     def post(self, args: dict[str, Any], event_id: str) -> Any:
         """Generate a preliminary or final agenda in the background; confirmed meetings never move"""
-        job_id = _agendas().start(event_id, args["state"], args["time_limit_s"])
+        job_id = _agendas().start(event_id, args["state"], args["time_limit_s"], principal().key_id)
         return {"job_id": job_id, "status_url": url_for("jobs.JobsById", job_id=job_id)}
 
     @blp.response(200)
     def get(self, event_id: str) -> Any:
         """The latest agenda: schedule (b2b-sched-schedule/1), state, version and statistics"""
-        agenda = _agendas().latest(event_id)
-        return {k: agenda[k] for k in ("version", "state", "schedule", "stats", "dropped_confirmed")}
+        return _agendas().schedule(event_id)
 
 
 @blp.route("/events/<event_id>/agenda/lock")

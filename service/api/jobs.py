@@ -6,7 +6,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import services
+from service.api import principal, services
 from service.api.schemas import ErrorSchema, JobSchema
 
 blp = Blueprint("jobs", __name__, description="Background jobs")
@@ -19,4 +19,4 @@ class JobsById(MethodView):
     @blp.alt_response(503, schema=ErrorSchema)
     def get(self, job_id: str) -> Any:
         """Status, progress, result or error of a job"""
-        return services().queue.status(job_id)
+        return services().queue.status(job_id, services().guard(principal()))

@@ -7,7 +7,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import services
+from service.api import principal, services
 from service.api.match_schemas import (
     ConsortiaSchema,
     ConsortiumRequestSchema,
@@ -43,7 +43,7 @@ class Matches(MethodView):
     @blp.alt_response(422, schema=ErrorSchema)
     def post(self, args: dict[str, Any]) -> Any:
         """Find complementary partners for a cluster, a member or a free-text need, with reasons"""
-        service = services().match_service()
+        service = services().match_service(principal())
         page = service.find(to_request(args, service))
         return {"seeker": page.seeker, "search_type": page.search_type, "total": page.total,
                 "page": args["page"], "page_size": args["page_size"], "items": page.items}
@@ -56,7 +56,7 @@ class Consortia(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, args: dict[str, Any]) -> Any:
         """Propose small sets of foreign partners that together fill the seeker's value-chain gaps"""
-        service = services().match_service()
+        service = services().match_service(principal())
         return service.consortia(to_request(args, service), max_size=args["max_size"])
 
 
@@ -70,7 +70,7 @@ class MatchBatches(MethodView):
         """Match every participant of an event or every member of a cluster, in the background"""
         spec = {**args, "target": args.get("target") or args["seeker_kind"],
                 "scope": args.get("event_id") or args.get("cluster") or f"{len(args['ids'])} ids"}
-        job_id = services().match_service().start_batch(spec)
+        job_id = services().match_service(principal()).start_batch(spec)
         return {"job_id": job_id, "status_url": url_for("matches.MatchBatchesById", job_id=job_id),
                 "results_json": url_for("matches.MatchBatchResults", job_id=job_id, fmt="json"),
                 "results_csv": url_for("matches.MatchBatchResults", job_id=job_id, fmt="csv")}
@@ -82,7 +82,7 @@ class MatchBatchesById(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, job_id: str) -> Any:
         """Progress and summary of a match batch"""
-        return services().queue.status(job_id)
+        return services().queue.status(job_id, services().guard(principal()))
 
 
 @blp.route("/match-batches/<job_id>/results.<any(json, csv):fmt>")
@@ -92,7 +92,7 @@ class MatchBatchResults(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, job_id: str, fmt: str) -> Any:
         """Download a finished batch's results as JSON or CSV"""
-        body = services().match_service().batch_results(job_id, fmt)
+        body = services().match_service(principal()).batch_results(job_id, fmt)
         mimetype = "application/json" if fmt == "json" else "text/csv"
         return Response(body, mimetype=mimetype, headers={
             "Content-Disposition": f'attachment; filename="matches-{job_id}.{fmt}"'})

@@ -5,8 +5,9 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
-from service.api import services
+from service.api import principal, services
 from service.api.schemas import (
     ClusterPageSchema,
     ErrorSchema,
@@ -16,9 +17,14 @@ from service.api.schemas import (
 )
 from service.index.base import ProfileFilter
 from service.profile_schemas import ClusterSchema, MemberSchema
-from service.profiles import ProfileService
 
 blp = Blueprint("profiles", __name__, description="Cluster and member profiles")
+
+
+class DeletedSchema(Schema):
+    deleted = fields.String()
+    kind = fields.String()
+    event_participations_removed = fields.Integer()
 
 
 def _filter(args: dict[str, Any]) -> ProfileFilter:
@@ -31,8 +37,8 @@ def _filter(args: dict[str, Any]) -> ProfileFilter:
     )
 
 
-def _service() -> ProfileService:
-    return ProfileService(services().index)
+def _service() -> Any:
+    return services().profile_service(principal())
 
 
 @blp.route("/clusters")
@@ -52,6 +58,12 @@ class ClustersById(MethodView):
         """Read one cluster profile (fields as their visibility allows)"""
         return _service().read("clusters", cluster_id)
 
+    @blp.response(200, DeletedSchema)
+    @blp.alt_response(403, schema=ErrorSchema)
+    def delete(self, cluster_id: str) -> Any:
+        """Delete a cluster profile (its manager or an admin); it leaves the index too"""
+        return _service().delete("clusters", cluster_id)
+
 
 @blp.route("/members")
 class Members(MethodView):
@@ -69,3 +81,18 @@ class MembersById(MethodView):
     def get(self, member_id: str) -> Any:
         """Read one member profile (fields as their visibility allows)"""
         return _service().read("members", member_id)
+
+    @blp.response(200, DeletedSchema)
+    @blp.alt_response(403, schema=ErrorSchema)
+    def delete(self, member_id: str) -> Any:
+        """Delete a member and its data (the member, its cluster manager or an admin)"""
+        return _service().delete("members", member_id)
+
+
+@blp.route("/members/<member_id>/export")
+class MemberExport(MethodView):
+    @blp.response(200)
+    @blp.alt_response(403, schema=ErrorSchema)
+    def get(self, member_id: str) -> Any:
+        """Everything held about a member: profile, event participations, requests"""
+        return _service().export("members", member_id)

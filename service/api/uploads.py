@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from service.api import services
+from service.api import principal, services
 from service.api.schemas import ErrorSchema, JobAcceptedSchema
 from service.uploads import accept_upload
 
@@ -33,5 +33,6 @@ class Ingest(MethodView):
         if upload is None:
             abort(422, message="multipart field 'file' is required")
         svc = services()
-        job_id = accept_upload(svc.queue, svc.settings.uploads_dir, kind, upload.filename, upload.stream)
+        job_id = accept_upload(svc.queue, svc.settings.uploads_dir, kind, upload.filename, upload.stream,
+                               svc.guard(principal()))
         return {"job_id": job_id, "status_url": url_for("jobs.JobsById", job_id=job_id)}

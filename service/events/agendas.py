@@ -26,12 +26,24 @@ class AgendaService:
         self.store = events.store
         self.queue = queue
 
-    def start(self, event_id: str, state: str, time_limit_s: float) -> str:
-        self.events.event(event_id)
+    @property
+    def guard(self) -> Any:
+        return self.events.guard
+
+    def _manage(self, event_id: str) -> None:
+        self.guard.check_event_manage(self.events.event(event_id))
+
+    def _as_participant(self, event_id: str, pid: str) -> None:
+        self.guard.check_participant(self.events.event(event_id), self.events.participant(event_id, pid),
+                                     "read the agenda")
+
+    def start(self, event_id: str, state: str, time_limit_s: float, key_id: str | None = None) -> str:
+        self._manage(event_id)
         if self.queue is None:
             raise ConflictError("agendas are solved by the job queue, which is not configured")
         return self.queue().enqueue(SOLVE_JOB, event_id, state, time_limit_s,
-                                    description=f"{state} agenda for {event_id}", retries=1)
+                                    description=f"{state} agenda for {event_id}", retries=1,
+                                    meta={"key_id": key_id})
 
     def generate(self, event_id: str, state: str = "preliminary", time_limit_s: float = 100.0,
                  progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
@@ -62,6 +74,7 @@ class AgendaService:
 
     def lock(self, event_id: str, pairs: list[list[str]]) -> dict[str, Any]:
         """Confirm chosen meetings of the latest agenda: later runs never move them."""
+        self._manage(event_id)
         agenda = self.latest(event_id)
         schedule = load_schedule(agenda["schedule"])
         wanted = {pair_key(a, b) for a, b in pairs}
@@ -73,6 +86,12 @@ class AgendaService:
         doc = {**agenda, "schedule": dump_schedule(schedule)}
         version = self.store.add_agenda(event_id, agenda["state"], doc, datetime.now(UTC).isoformat(timespec="seconds"))
         return {"event": event_id, "version": version, "locked": len(found)}
+
+    def schedule(self, event_id: str) -> dict[str, Any]:
+        """The organiser's view of the latest agenda."""
+        self._manage(event_id)
+        agenda = self.latest(event_id)
+        return {k: agenda[k] for k in ("version", "state", "schedule", "stats", "dropped_confirmed")}
 
     def latest(self, event_id: str, version: int | None = None) -> dict[str, Any]:
         self.events.event(event_id)
@@ -87,7 +106,7 @@ class AgendaService:
 
     def participant_agenda(self, event_id: str, pid: str) -> dict[str, Any]:
         """A participant's meetings; the other side's contact only when they accepted a request."""
-        self.events.participant(event_id, pid)
+        self._as_participant(event_id, pid)
         instance, schedule, agenda = self._current(event_id)
         view = exports.participant_agenda(instance, schedule, pid)
         accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
@@ -99,24 +118,27 @@ class AgendaService:
         return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:
-        self.events.participant(event_id, pid)
+        self._as_participant(event_id, pid)
         instance, _, agenda = self._current(event_id)
         tz = self.events.event(event_id).get("timezone")
         return exports.participant_ics(instance, pid, agenda["ics"], tz=tz)
 
     def participant_html(self, event_id: str, pid: str) -> str:
-        self.events.participant(event_id, pid)
+        self._as_participant(event_id, pid)
         instance, schedule, _ = self._current(event_id)
         return exports.participant_html(instance, schedule, [pid])
 
     def table_html(self, event_id: str, table: int | None = None) -> str:
+        self._manage(event_id)
         instance, schedule, _ = self._current(event_id)
         return exports.table_html(instance, schedule, None if table is None else [table])
 
     def organiser_csv(self, event_id: str) -> str:
+        self._manage(event_id)
         instance, schedule, _ = self._current(event_id)
         return exports.organiser_csv(instance, schedule)
 
     def stats(self, event_id: str) -> dict[str, Any]:
+        self._manage(event_id)
         agenda = self.latest(event_id)
         return {"version": agenda["version"], "state": agenda["state"], **agenda["stats"]}

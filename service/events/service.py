@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.access.policy import SYSTEM_GUARD, Guard
 from service.agenda.formats import dump_instance, load_instance
 from service.agenda.model import Instance
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -30,14 +31,17 @@ def _iso(moment: datetime) -> str:
 
 class EventService:
     def __init__(self, store: EventStore, index: ProfileIndex | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, guard: Guard = SYSTEM_GUARD) -> None:
         self.store = store
         self.index = index
         self.clock = clock
+        self.guard = guard
 
     # -- events -------------------------------------------------------------------------------
     def create_event(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.guard.check_event_create()
         event = dict(data)
+        event["owner"] = self.guard.principal.subject if self.guard.principal.role == "organiser" else data.get("owner")
         event["id"] = event.get("id") or f"ev-{uuid.uuid4().hex[:10]}"
         if self.store.event(event["id"]):
             raise ConflictError(f"event {event['id']!r} exists already")
@@ -59,6 +63,7 @@ class EventService:
 
     def import_instance(self, data: Any) -> dict[str, Any]:
         """Create an event from a b2b-sched-instance/1 file, participants and requests included."""
+        self.guard.check_event_create()
         inst = load_instance(data)
         doc = dump_instance(inst)
         if self.store.event(inst.name):
@@ -68,7 +73,8 @@ class EventService:
                  "days": sorted({s.start[:10] for s in inst.slots}), "sessions": [], "breaks": [],
                  "slot_minutes": meta.get("slot_minutes"), "num_tables": inst.num_tables,
                  "booking_deadline": None, "request_expiry_hours": 72, "max_requests_per_participant": 10_000,
-                 "max_meetings_default": None, "slots": doc["slots"], "state": "open", "format_event": meta}
+                 "max_meetings_default": None, "slots": doc["slots"], "state": "open", "format_event": meta,
+                 "owner": self.guard.principal.subject if self.guard.principal.role == "organiser" else None}
         with self.store.transaction() as conn:
             self.store.put_event(event, conn)
             for p in doc["participants"]:
@@ -78,11 +84,19 @@ class EventService:
         return event
 
     def export_instance(self, event_id: str) -> dict[str, Any]:
+        self.guard.check_event_manage(self.event(event_id))
         return dump_instance(self.instance(event_id))
+
+    def participants(self, event_id: str) -> list[dict[str, Any]]:
+        event = self.event(event_id)
+        found = self.store.participants(event_id)
+        self.guard.check_participant_list(event, found)
+        return found
 
     # -- participants -------------------------------------------------------------------------
     def register(self, event_id: str, data: dict[str, Any]) -> dict[str, Any]:
         event = self.event(event_id)
+        self.guard.check_register(event, data)
         doc = dict(data)
         if doc.get("member_id"):
             profile = self.index.get("members", doc["member_id"]) if self.index else None
@@ -121,6 +135,7 @@ class EventService:
     def cancel_participant(self, event_id: str, pid: str) -> dict[str, Any]:
         """A cancelled participant's open requests are cancelled; their fixed table is freed."""
         doc = self.participant(event_id, pid)
+        self.guard.check_participant(self.event(event_id), doc, "cancel")
         now = _iso(self.clock())
         with self.store.transaction() as conn:
             doc.update(status="cancelled", fixed_table=None)
@@ -139,6 +154,7 @@ class EventService:
         to = data["to"]
         if to == frm:
             raise InvalidRequestError("a participant cannot request a meeting with itself", {"to": ["self"]})
+        self.guard.check_participant(event, self.participant(event_id, frm), "send requests")
         for pid in (frm, to):
             if self.participant(event_id, pid)["status"] == "cancelled":
                 raise ConflictError(f"participant {pid!r} has cancelled")
@@ -163,6 +179,7 @@ class EventService:
         req = self.store.request(event_id, rid)
         if req is None:
             raise NotFoundError(f"no request {rid!r} at event {event_id!r}")
+        self.guard.check_participant(self.event(event_id), self.participant(event_id, req["to"]), "answer requests")
         if actor is not None and actor != req["to"]:
             raise ConflictError("only the requested participant answers a request")
         if req["status"] != "pending":
@@ -183,7 +200,11 @@ class EventService:
         return expired
 
     def requests(self, event_id: str, participant: str | None = None) -> list[dict[str, Any]]:
-        self.event(event_id)
+        event = self.event(event_id)
+        if participant:
+            self.guard.check_participant(event, self.participant(event_id, participant), "read requests")
+        else:
+            self.guard.check_event_manage(event)
         self.expire(event_id)
         return self.store.requests(event_id, participant=participant)
 
@@ -214,3 +235,29 @@ class EventService:
     def member_ids(self, event_id: str) -> set[str]:
         """Member profiles registered at the event (restricts matching to co-present partners)."""
         return {p["member_id"] for p in self.store.participants(self.event(event_id)["id"]) if p.get("member_id")}
+
+    # -- personal data ------------------------------------------------------------------------
+    def member_data(self, member_id: str) -> list[dict[str, Any]]:
+        """Every participation of a member, with its requests (data export)."""
+        out = []
+        for event in self.store.events():
+            for p in self.store.participants(event["id"], include_cancelled=True):
+                if p.get("member_id") == member_id:
+                    out.append({"event": event["id"], "title": event["title"], "participant": p,
+                                "requests": self.store.requests(event["id"], participant=p["id"])})
+        return out
+
+    def forget_member(self, member_id: str) -> int:
+        """Cancel the member's participations and erase their personal details."""
+        count = 0
+        for entry in self.member_data(member_id):
+            event_id, p = entry["event"], entry["participant"]
+            with self.store.transaction() as conn:
+                for req in self.store.requests(event_id, participant=p["id"], conn=conn):
+                    if req["status"] in OPEN:
+                        self.store.put_request(event_id, {**req, "status": "cancelled"}, conn)
+                self.store.put_participant(event_id, {
+                    "id": p["id"], "member_id": None, "name": "(deleted)", "status": "cancelled",
+                    "fixed_table": None, "availability": p.get("availability"), "contact": None}, conn)
+            count += 1
+        return count

@@ -162,9 +162,9 @@ def test_import_export_round_trip(client) -> None:
 
 @pytest.mark.redis
 def test_agenda_job_on_the_worker(jobs_app) -> None:
-    from tests.conftest import wait_for_job
+    from tests.conftest import keyed_client, wait_for_job
 
-    client = jobs_app.test_client()
+    client = keyed_client(jobs_app)
     event_id = client.post("/events", json=EVENT).get_json()["id"]
     a, b = (client.post(f"/events/{event_id}/participants", json={"name": n}).get_json()["id"] for n in "AB")
     send(client, event_id, a, b)

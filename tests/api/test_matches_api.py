@@ -7,7 +7,7 @@ import pytest
 
 from indexers.pipeline import ingest
 from indexers.sources import read_records
-from tests.conftest import wait_for_job
+from tests.conftest import keyed_client, wait_for_job
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -74,7 +74,7 @@ def test_match_batch_runs_on_the_worker(jobs_app) -> None:
     from service import EXTENSION
 
     load(jobs_app.extensions[EXTENSION])
-    client = jobs_app.test_client()
+    client = keyed_client(jobs_app)
     accepted = client.post("/match-batches", json={"cluster": "t-de-surface", "target": "members", "per_seeker": 3})
     assert accepted.status_code == 202, accepted.get_json()
     links = accepted.get_json()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import keyed_client
+
 from indexers.pipeline import ingest
 from indexers.sources import read_records
 
@@ -28,10 +30,12 @@ def test_list_filters_and_paginates(loaded) -> None:
     assert loaded.get("/members?org_type=sme").get_json()["total"] == 1
 
 
-def test_read_hides_private_fields(loaded) -> None:
-    body = loaded.get("/clusters/fr-aero-sud").get_json()
+def test_read_hides_private_fields(loaded, app) -> None:
+    body = keyed_client(app, "member", "someone-else").get("/clusters/fr-aero-sud").get_json()
     assert body["name"] == "Aéro Sud"
     assert "contact" not in body and "visibility" not in body
+    own = keyed_client(app, "cluster_manager", "fr-aero-sud").get("/clusters/fr-aero-sud").get_json()
+    assert own["contact"]["email"] == "claire@aero-sud.example.org" and "visibility" in own
 
 
 def test_errors_share_one_shape(loaded) -> None:
@@ -73,9 +77,7 @@ def test_upload_rejects_bad_type_and_empty(client) -> None:
     assert missing.status_code == 422
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_upload_too_large(embedder, redis_url, tmp_path) -> None:
-    import gc
     import io
 
     from service import create_app
@@ -83,10 +85,7 @@ def test_upload_too_large(embedder, redis_url, tmp_path) -> None:
     app = create_app({"data_dir": tmp_path, "embedder": embedder, "redis_url": redis_url,
                       "model_name": embedder.name, "max_upload_mb": 1})
     big = io.BytesIO(b"x" * (2 * 1024 * 1024))
-    response = app.test_client().post("/ingest/members", data={"file": (big, "m.csv")},
+    response = keyed_client(app).post("/ingest/members", data={"file": (big, "m.csv")},
                                       content_type="multipart/form-data")
     assert response.status_code == 413
     assert response.get_json()["code"] == 413
-    # werkzeug leaves the refused upload's spool file to the garbage collector: collect it here
-    del response
-    gc.collect()

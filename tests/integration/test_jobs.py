@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_for_job
+from tests.conftest import keyed_client, wait_for_job
 
 DATA = Path(__file__).parent.parent / "data"
 pytestmark = [pytest.mark.redis, pytest.mark.model]
@@ -18,7 +18,7 @@ def upload(client, kind: str, path: Path):
 
 
 def test_upload_is_ingested_by_the_worker(jobs_app) -> None:
-    client = jobs_app.test_client()
+    client = keyed_client(jobs_app)
     accepted = upload(client, "members", DATA / "members_bad.csv")
     assert accepted.status_code == 202
     body = accepted.get_json()
@@ -33,7 +33,7 @@ def test_upload_is_ingested_by_the_worker(jobs_app) -> None:
 
 
 def test_failed_job_is_visible(jobs_app, tmp_path) -> None:
-    client = jobs_app.test_client()
+    client = keyed_client(jobs_app)
     bad = tmp_path / "broken.json"
     bad.write_text("[{")
     job = wait_for_job(client, upload(client, "clusters", bad).get_json()["job_id"])
@@ -43,5 +43,5 @@ def test_failed_job_is_visible(jobs_app, tmp_path) -> None:
 
 
 def test_unknown_job_is_404(jobs_app) -> None:
-    response = jobs_app.test_client().get("/jobs/does-not-exist")
+    response = keyed_client(jobs_app).get("/jobs/does-not-exist")
     assert response.status_code == 404

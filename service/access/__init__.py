@@ -1,0 +1,1 @@
+"""Access control: API keys, roles, per-object authorisation and the audit trail."""

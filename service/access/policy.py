@@ -1,0 +1,102 @@
+"""Guard: per-object authorisation for one principal. Services ask it before every read or
+change of an object; SYSTEM (CLI, jobs) may do everything."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.access.keys import SYSTEM, Principal
+from service.errors import ForbiddenError
+
+
+class Guard:
+    def __init__(self, principal: Principal = SYSTEM) -> None:
+        self.principal = principal
+
+    @property
+    def admin(self) -> bool:
+        return self.principal.is_admin
+
+    def _deny(self, what: str) -> ForbiddenError:
+        p = self.principal
+        return ForbiddenError(f"{p.role} {p.subject or ''}".strip() + f" may not {what}")
+
+    # -- profiles -----------------------------------------------------------------------------
+    def owns_profile(self, kind: str, doc: dict[str, Any]) -> bool:
+        p = self.principal
+        if p.is_admin:
+            return True
+        if p.role == "member":
+            return kind == "members" and doc.get("id") == p.subject
+        if p.role == "cluster_manager":
+            return doc.get("id") == p.subject if kind == "clusters" else p.subject in (doc.get("clusters") or [])
+        return False
+
+    def audience(self, kind: str, doc: dict[str, Any]) -> str:
+        """Owners see every field; any other key holder is a member of the network."""
+        return "owner" if self.owns_profile(kind, doc) else "members"
+
+    def check_profile_owner(self, kind: str, doc: dict[str, Any], action: str) -> None:
+        if not self.owns_profile(kind, doc):
+            raise self._deny(f"{action} {kind[:-1]} {doc.get('id')!r}")
+
+    def check_ingest(self) -> None:
+        if not self.admin:
+            raise self._deny("ingest profile files")
+
+    # -- matching -----------------------------------------------------------------------------
+    def check_seeker(self, kind: str, doc: dict[str, Any]) -> None:
+        """Searching on behalf of a profile reveals its needs' matches: owners only."""
+        if not self.owns_profile(kind, doc):
+            raise self._deny(f"search on behalf of {kind[:-1]} {doc.get('id')!r}")
+
+    def check_batch(self, spec: dict[str, Any], event: dict[str, Any] | None) -> None:
+        p = self.principal
+        if p.is_admin:
+            return
+        if p.role == "cluster_manager" and spec.get("cluster") == p.subject:
+            return
+        if event is not None and self.manages_event(event):
+            return
+        raise self._deny("run this match batch")
+
+    # -- events -------------------------------------------------------------------------------
+    def check_event_create(self) -> None:
+        if self.principal.role not in ("admin", "organiser"):
+            raise self._deny("create events")
+
+    def manages_event(self, event: dict[str, Any]) -> bool:
+        p = self.principal
+        return p.is_admin or (p.role == "organiser" and event.get("owner") == p.subject)
+
+    def check_event_manage(self, event: dict[str, Any]) -> None:
+        if not self.manages_event(event):
+            raise self._deny(f"manage event {event['id']!r}")
+
+    def is_participant(self, participant: dict[str, Any]) -> bool:
+        p = self.principal
+        return p.role == "member" and bool(participant.get("member_id")) and participant.get("member_id") == p.subject
+
+    def check_participant(self, event: dict[str, Any], participant: dict[str, Any], action: str) -> None:
+        """The organiser of the event, or the member the participant is."""
+        if not (self.manages_event(event) or self.is_participant(participant)):
+            raise self._deny(f"{action} for participant {participant['id']!r}")
+
+    def check_register(self, event: dict[str, Any], data: dict[str, Any]) -> None:
+        p = self.principal
+        if self.manages_event(event) or (p.role == "member" and data.get("member_id") == p.subject):
+            return
+        raise self._deny(f"register participants at event {event['id']!r}")
+
+    def check_participant_list(self, event: dict[str, Any], participants: list[dict[str, Any]]) -> None:
+        if self.manages_event(event) or any(self.is_participant(x) for x in participants):
+            return
+        raise self._deny(f"list the participants of event {event['id']!r}")
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def check_job(self, meta: dict[str, Any]) -> None:
+        if self.admin or meta.get("key_id") == self.principal.key_id:
+            return
+        raise self._deny("read this job")
+
+
+SYSTEM_GUARD = Guard(SYSTEM)

@@ -1,0 +1,170 @@
+"""Pure builders of Elasticsearch request bodies (index creation, filters, kNN, BM25, listing)."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from service.index.base import ProfileFilter
+
+DIMS_PLACEHOLDER = "{dims}"
+MAX_CANDIDATES = 10_000  # Elasticsearch's hard limit on num_candidates and k
+LANGUAGES = ("fr", "de", "en", "es", "it")
+# Every analysed variant of the concatenated profile text: the folded one mirrors the embedded
+# store's FTS (lowercase, accents removed), the language ones add stemming.
+TEXT_FIELDS = ("search_text", "search_text.folded", *(f"search_text.{lang}" for lang in LANGUAGES))
+MAX_QUERY_WORDS = 32
+PROFILE_SOURCE = ["doc"]
+ITEM_SOURCE = ["profile_id", "role", "pos"]
+
+
+def index_body(template: dict[str, Any], dims: int, model: str | None, server: tuple[int, int]) -> dict[str, Any]:
+    """settings + mappings of one new index from a versioned template in config/mappings/."""
+    body = copy.deepcopy(template)
+    props = body["mappings"]["properties"]
+    for spec in props.values():
+        if spec.get("type") == "dense_vector" and spec.get("dims") == DIMS_PLACEHOLDER:
+            spec["dims"] = dims
+    body["mappings"].setdefault("_meta", {})["model"] = model
+    if server >= (9, 2) and any(s.get("type") == "dense_vector" for s in props.values()):
+        # 9.2+ drops vectors from _source by default; items() must return them.
+        body["settings"] = {**body.get("settings", {}), "index.mapping.exclude_source_vectors": False}
+    return body
+
+
+def filter_clauses(flt: ProfileFilter, id_field: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(filter, must_not) clauses of a ProfileFilter without its text; `id_field` is `id` on
+    profiles and `profile_id` on items."""
+    must: list[dict[str, Any]] = []
+    must_not: list[dict[str, Any]] = []
+    for field, values in (("country", flt.countries), ("sector", flt.sectors),
+                          ("org_type", flt.org_types), ("clusters", flt.clusters)):
+        if values:
+            must.append({"terms": {field: sorted(values)}})
+    if flt.ids is not None:
+        must.append({"terms": {id_field: sorted(flt.ids)}})
+    if flt.exclude_countries:
+        must_not.append({"terms": {"country": sorted(flt.exclude_countries)}})
+    if flt.exclude_ids:
+        must_not.append({"terms": {id_field: sorted(flt.exclude_ids)}})
+    return must, must_not
+
+
+def text_clauses(text: str | None) -> list[dict[str, Any]]:
+    """Every word must match some analysed variant (AND, like the embedded FTS); words are
+    matched one by one so user input is never read as query syntax."""
+    words = [w for w in (text or "").split() if any(c.isalnum() for c in w)][:MAX_QUERY_WORDS]
+    return [{"multi_match": {"query": w, "fields": list(TEXT_FIELDS), "operator": "and"}} for w in words]
+
+
+def _bool(filters: list[dict[str, Any]], must_not: list[dict[str, Any]],
+          must: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if must:
+        body["must"] = list(must)
+    if filters:
+        body["filter"] = filters
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body} if body else {"match_all": {}}
+
+
+def list_body(flt: ProfileFilter, offset: int, limit: int) -> dict[str, Any]:
+    """One page of profiles matching the filter and text, by name then id (as the embedded store)."""
+    filters, must_not = filter_clauses(flt, "id")
+    text = text_clauses(flt.text)
+    if flt.text and not text:  # only punctuation: nothing can match
+        filters = [*filters, {"terms": {"id": []}}]
+    return {
+        "query": _bool(filters, must_not, text),
+        "sort": [{"name.keyword": "asc"}, {"id": "asc"}],
+        "from": offset, "size": limit, "track_total_hits": True, "_source": PROFILE_SOURCE,
+    }
+
+
+def count_body() -> dict[str, Any]:
+    return {"query": {"match_all": {}}}
+
+
+def scan_body(after: str | None, size: int) -> dict[str, Any]:
+    """A page of iter_profiles: search_after on the keyword id (`_id` sorting is not portable)."""
+    body: dict[str, Any] = {"query": {"match_all": {}}, "sort": [{"id": "asc"}], "size": size,
+                            "_source": ["id", "doc", "content_hash"]}
+    if after is not None:
+        body["search_after"] = [after]
+    return body
+
+
+def num_candidates(k: int) -> int:
+    """Candidates per shard: a few times k for filtered recall, within Elasticsearch's limits."""
+    return min(MAX_CANDIDATES, max(k, 4 * k, 100))
+
+
+def knn_body(role: str, vector: Sequence[float], k: int, flt: ProfileFilter) -> dict[str, Any]:
+    """The k nearest items of one role, filtered inside the HNSW search (not after it)."""
+    k = max(1, min(k, MAX_CANDIDATES))
+    filters, must_not = filter_clauses(flt, "profile_id")
+    return {
+        "knn": {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
+                "num_candidates": num_candidates(k),
+                "filter": _bool([{"term": {"role": role}}, *filters], must_not)},
+        "size": k, "_source": ITEM_SOURCE,
+    }
+
+
+def msearch_lines(index: str, bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Header/body pairs of one _msearch request."""
+    lines: list[dict[str, Any]] = []
+    for body in bodies:
+        lines += [{"index": index}, body]
+    return lines
+
+
+def bm25_body(text: str, flt: ProfileFilter, size: int) -> dict[str, Any]:
+    """Relevance-ranked profiles for free text (any word may match; names weigh more)."""
+    filters, must_not = filter_clauses(flt, "id")
+    fields = ["name^3", "name.folded^3", *TEXT_FIELDS]
+    match = {"multi_match": {"query": text, "fields": fields, "type": "most_fields"}}
+    return {"query": _bool(filters, must_not, [match]), "size": size, "_source": ["id"]}
+
+
+def items_body(profile_id: str, size: int) -> dict[str, Any]:
+    return {"query": {"term": {"profile_id": profile_id}}, "size": size,
+            "sort": [{"role": "asc"}, {"pos": "asc"}]}
+
+
+def scan_items_body(profile_ids: Sequence[str], size: int) -> dict[str, Any]:
+    return {"query": items_of_query(profile_ids), "size": size,
+            "sort": [{"profile_id": "asc"}, {"role": "asc"}, {"pos": "asc"}]}
+
+
+def items_of_query(profile_ids: Sequence[str]) -> dict[str, Any]:
+    return {"terms": {"profile_id": sorted(profile_ids)}}
+
+
+def stale_items_query(profile_ids: Sequence[str], keep_ids: Sequence[str]) -> dict[str, Any]:
+    """Items of these profiles that the last upsert did not write (fewer offers than before)."""
+    query: dict[str, Any] = {"bool": {"filter": [items_of_query(profile_ids)]}}
+    if keep_ids:
+        query["bool"]["must_not"] = [{"ids": {"values": sorted(keep_ids)}}]
+    return query
+
+
+def alias_actions(swaps: dict[str, tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
+    """One atomic update_aliases body: alias -> (new index, old indices it leaves)."""
+    actions: list[dict[str, Any]] = []
+    for alias, (new, old) in sorted(swaps.items()):
+        actions += [{"remove": {"index": name, "alias": alias}} for name in sorted(old)]
+        actions.append({"add": {"index": new, "alias": alias}})
+    return actions
+
+
+def cosine(es_score: float) -> float:
+    """Elasticsearch reports (1 + cosine) / 2 for cosine similarity; Hit.score is the cosine."""
+    return 2.0 * float(es_score) - 1.0
+
+
+def search_kwargs(body: dict[str, Any]) -> dict[str, Any]:
+    """A body as keyword arguments of Elasticsearch.search (the same in clients 8 and 9)."""
+    renamed = {"from": "from_", "_source": "source"}
+    return {renamed.get(key, key): value for key, value in body.items()}
