@@ -131,6 +131,18 @@ def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
         serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
 
 
+@main.command("reindex")
+@click.option("--to", "target", type=click.Choice(["elasticsearch", "embedded"]), required=True,
+              help="The backend to copy everything into (vectors included).")
+@click.pass_context
+def reindex_cmd(ctx: click.Context, target: str) -> None:
+    """Copy every profile from the configured backend to the other one, with a progress bar."""
+    from indexers.reindex import run_reindex
+
+    counts = run_reindex(_services(ctx).settings, target)
+    click.echo(f"copied {counts}")
+
+
 @main.group("keys")
 def keys_group() -> None:
     """API keys: create (shown once), list, revoke."""

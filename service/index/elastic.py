@@ -72,6 +72,9 @@ class ElasticIndex:
             if self._server is None:
                 number = self.es.info()["version"]["number"]
                 self._server = tuple(int(x) for x in re.findall(r"\d+", number)[:2])  # type: ignore[assignment]
+                held = next(filter(None, (self.admin.vector_mapping(kind) for kind in KINDS)), None)
+                if held is not None and self.dims is None:  # existing indices tell the vector size
+                    self.dims, self.model_name = held[1], held[2]
             if self._expected is not None:
                 self._verify(*self._expected)
                 self._expected = None
@@ -109,13 +112,10 @@ class ElasticIndex:
         self._ready()
         actions = [{"_op_type": "delete", "_index": self.alias(kind), "_id": pid} for pid in ids]
         with self._errors("delete profiles"):
-            try:
-                _, results = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
-                self.es.delete_by_query(index=self.alias(kind, True), query=queries.items_of_query(ids),
-                                        refresh=True, conflicts="proceed")
-            except EsNotFoundError:
-                return 0
-        return len(ids) - len(results)  # bulk reports the not-found deletes as errors
+            _, missing = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
+            self.es.options(ignore_status=404).delete_by_query(
+                index=self.alias(kind, True), query=queries.items_of_query(ids), refresh=True, conflicts="proceed")
+        return len(ids) - len(missing)  # bulk reports deletes of absent documents as errors
 
     def rebuild(self, kind: str, profiles: Iterable[IndexedProfile], batch_size: int = 500,
                 progress: Progress | None = None) -> int:

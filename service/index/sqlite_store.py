@@ -150,6 +150,9 @@ class SqliteStore:
         if flt.ids is not None:
             where.append(f"p.id IN ({','.join('?' * len(flt.ids))})")
             args.extend(sorted(flt.ids))
+        if flt.exclude_ids:
+            where.append(f"p.id NOT IN ({','.join('?' * len(flt.exclude_ids))})")
+            args.extend(sorted(flt.exclude_ids))
         if flt.text:
             where.append("p.id IN (SELECT id FROM profiles_fts WHERE kind = ? AND profiles_fts MATCH ?)")
             args.extend([kind, _fts_query(flt.text)])

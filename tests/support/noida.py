@@ -86,6 +86,11 @@ class NoidaServer:
             shutil.rmtree(self._scratch, ignore_errors=True)
         atexit.unregister(self.stop)
 
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.url.removeprefix("http://").rpartition(":")
+        return host, int(port)
+
     def log_tail(self, chars: int = 2000) -> str:
         with contextlib.suppress(OSError):
             return self.log_path.read_text(errors="replace")[-chars:]
@@ -135,6 +140,24 @@ def start_elasticsearch(
     raise NoidaUnavailableError("noida-db did not start:\n" + "\n".join(errors))
 
 
+def restart_elasticsearch(server: NoidaServer, *, timeout: float = 15.0) -> NoidaServer:
+    """Stop `server` and start a new one on the same port and data dir (outage tests).
+
+    The server must have been started with an explicit `data_dir`, else its data is gone.
+    Retries for `timeout` seconds while the old process still holds the port.
+    """
+    server.stop()
+    host, port = server.host_port
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return start_elasticsearch(server.data_dir, host=host, port=port, timeout=timeout)
+        except NoidaUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _spawn(binary: Path, data_dir: Path, log_path: Path, host: str, port: int) -> NoidaServer:
     log = log_path.open("wb")
     args = [
@@ -175,6 +198,9 @@ def _die_with_parent() -> None:
 
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR: a port whose old connections linger in TIME_WAIT is free to listen on
+        # (restarts); a port with a live listener still fails to bind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
