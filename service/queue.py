@@ -46,7 +46,7 @@ class JobQueue:
     def status(self, job_id: str, guard: Any = None) -> dict[str, Any]:
         try:
             job = Job.fetch(job_id, connection=self.connection)
-        except NoSuchJobError as exc:
+        except (NoSuchJobError, ValueError) as exc:  # ValueError: not even a job id's shape
             raise NotFoundError(f"no job {job_id!r}") from exc
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc

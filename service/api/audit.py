@@ -16,7 +16,7 @@ blp = Blueprint("audit", __name__, description="Audit trail")
 class AuditQueryArgsSchema(Schema):
     object = fields.String(load_default=None, metadata={"description": "a path such as /members/fr-1"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class AuditEntrySchema(Schema):
