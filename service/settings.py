@@ -28,6 +28,8 @@ _ENV = {
     "ES_URL": ("es_url", str),
     "ES_INDEX_PREFIX": ("es_index_prefix", str),
     "ES_API_KEY": ("es_api_key", str),
+    "ES_USERNAME": ("es_username", str),
+    "ES_PASSWORD": ("es_password", str),
     "ES_CA_CERTS": ("es_ca_certs", str),
     "ES_TIMEOUT_S": ("es_timeout_s", int),
 }
@@ -50,6 +52,8 @@ class Settings:
     es_url: str | None = None
     es_index_prefix: str = "maillon"
     es_api_key: str | None = None
+    es_username: str | None = None
+    es_password: str | None = None
     es_ca_certs: str | None = None
     es_timeout_s: int = 10
     extra: dict[str, Any] = field(default_factory=dict)

@@ -48,8 +48,10 @@ class ElasticIndex:
 
     @classmethod
     def from_settings(cls, settings: Any) -> ElasticIndex:
-        client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, ca_certs=settings.es_ca_certs,
-                               request_timeout=settings.es_timeout_s, max_retries=1, retry_on_timeout=True)
+        auth = (settings.es_username, settings.es_password) if settings.es_username else None
+        client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, basic_auth=auth,
+                               ca_certs=settings.es_ca_certs, request_timeout=settings.es_timeout_s,
+                               max_retries=1, retry_on_timeout=True)
         return cls(client, settings.es_url, settings.es_index_prefix, settings.config_dir / "mappings")
 
     def alias(self, kind: str, items: bool = False) -> str:
