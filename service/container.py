@@ -63,7 +63,8 @@ class Services:
         from service.matching.matcher import Matcher
 
         events = self.event_service(principal)
-        return MatchService(Matcher(self.index, self.embedder, self.domain),
+        gap_vectors = self.extras.setdefault("gap_vectors", {})
+        return MatchService(Matcher(self.index, self.embedder, self.domain, gap_vectors),
                             self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
 

@@ -43,11 +43,14 @@ class MatchPage:
 
 
 class Matcher:
-    def __init__(self, index: ProfileIndex, embedder: Embedder, domain: DomainConfig) -> None:
+    def __init__(self, index: ProfileIndex, embedder: Embedder, domain: DomainConfig,
+                 gap_vectors: dict[str, np.ndarray] | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.domain = domain
         self.cfg = domain.matching
+        # Value-chain links are few and their labels fixed: encode each once per process.
+        self.gap_vectors = gap_vectors if gap_vectors is not None else {}
 
     def find(self, req: MatchRequest) -> MatchPage:
         seeker = self._seeker(req)
@@ -119,14 +122,20 @@ class Matcher:
         if ctx.use_backward and len(seeker.offer_vectors):
             collect("request", seeker.offer_vectors, retrieval["per_need_k"])
         if ctx.gaps:
-            texts = [self._gap_text(link) for link in ctx.gaps]
-            gap_vectors = self.embedder.encode_queries(texts)
+            gap_vectors = self._gap_vectors(list(ctx.gaps))
             collect("offer", gap_vectors, retrieval["per_gap_k"])
             collect("profile", gap_vectors, retrieval["per_gap_k"])
         if not best and seeker.profile_vector is not None:
             collect("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])
         ranked = sorted(best, key=lambda pid: -best[pid])
         return ranked[: retrieval["max_candidates"]]
+
+    def _gap_vectors(self, links: list[str]) -> np.ndarray:
+        missing = [link for link in links if link not in self.gap_vectors]
+        if missing:
+            for link, vector in zip(missing, self.embedder.encode_queries([self._gap_text(x) for x in missing])):
+                self.gap_vectors[link] = vector
+        return np.stack([self.gap_vectors[link] for link in links])
 
     def _gap_text(self, link: str) -> str:
         labels = []
