@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -219,8 +220,8 @@ def _fts_body(doc: dict[str, Any]) -> str:
 
 
 def _fts_query(text: str) -> str:
-    # Quote every word so user input can never be read as FTS5 syntax.
-    words = [w.replace('"', "") for w in text.split() if w.replace('"', "")]
+    # Only word characters, each quoted: user input can never be read as FTS5 syntax.
+    words = re.findall(r"\w+", text)
     return " ".join(f'"{w}"' for w in words) or '""'
 
 
