@@ -138,21 +138,21 @@ def _consistent(db: Path) -> tuple[int, int]:
 @pytest.mark.model
 def test_concurrent_ingests_of_one_file_make_no_duplicates(tmp_path, embedder) -> None:
     subset = tmp_path / "members.jsonl"
-    subset.write_text("".join((SAMPLE / "members.jsonl").read_text().splitlines(keepends=True)[:60]))
+    subset.write_text("".join((SAMPLE / "members.jsonl").read_text().splitlines(keepends=True)[:40]))
     procs = [_ingest_process(tmp_path / "d", subset, embedder.name) for _ in range(2)]
     outputs = [p.communicate(timeout=600)[0].decode() for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     count, items = _consistent(tmp_path / "d" / "maillon.sqlite3")
-    assert count == 60
+    assert count == 40
     again = _ingest_process(tmp_path / "d", subset, embedder.name)
-    assert "60 unchanged" in again.communicate(timeout=600)[0].decode()
+    assert "40 unchanged" in again.communicate(timeout=600)[0].decode()
     assert _consistent(tmp_path / "d" / "maillon.sqlite3") == (count, items)
 
 
 @pytest.mark.model
 def test_ingest_killed_midway_leaves_whole_profiles(tmp_path, embedder) -> None:
     subset = tmp_path / "members.jsonl"
-    subset.write_text("".join((SAMPLE / "members.jsonl").read_text().splitlines(keepends=True)[:400]))
+    subset.write_text("".join((SAMPLE / "members.jsonl").read_text().splitlines(keepends=True)[:120]))
     db = tmp_path / "d" / "maillon.sqlite3"
     proc = _ingest_process(tmp_path / "d", subset, embedder.name)
 
@@ -166,8 +166,8 @@ def test_ingest_killed_midway_leaves_whole_profiles(tmp_path, embedder) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     count, _ = _consistent(db)
-    assert 0 < count < 400
+    assert 0 < count < 120
     resumed = _ingest_process(tmp_path / "d", subset, embedder.name)
     out = resumed.communicate(timeout=900)[0].decode()
     assert f"{count} unchanged" in out, out
-    assert _consistent(db)[0] == 400
+    assert _consistent(db)[0] == 120
