@@ -2,29 +2,23 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from service.access.keys import Principal
+from service.sqlite_db import SqliteDatabase
 
 
 class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = SqliteDatabase(path)
+        self._conn = self.db.conn
         self._conn().execute(
             "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
             "key_id TEXT, role TEXT, subject TEXT, action TEXT NOT NULL, object TEXT, details TEXT)")
 
-    def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "conn", None) is None:
-            self._local.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._local.conn.execute("PRAGMA journal_mode=WAL")
-        return self._local.conn
 
     def record(self, who: Principal, action: str, obj: str | None, details: dict[str, Any] | None = None) -> None:
         self._conn().execute(

@@ -4,13 +4,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from service.errors import InvalidRequestError, NotFoundError
+from service.sqlite_db import SqliteDatabase
 
 ROLES = ("admin", "organiser", "cluster_manager", "member")
 PREFIX = "mk_"
@@ -39,17 +38,12 @@ def _hash(token: str) -> str:
 class KeyStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = SqliteDatabase(path)
+        self._conn = self.db.conn
         self._conn().execute(
             "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, hash TEXT UNIQUE NOT NULL, "
             "role TEXT NOT NULL, subject TEXT, name TEXT, created_at TEXT NOT NULL, revoked_at TEXT)")
 
-    def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "conn", None) is None:
-            self._local.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._local.conn.execute("PRAGMA journal_mode=WAL")
-        return self._local.conn
 
     def create(self, role: str, subject: str | None = None, name: str = "") -> tuple[str, str]:
         """(key id, token). The token is returned once and never stored in clear."""

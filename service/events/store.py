@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from service.errors import BackendUnavailableError
+from service.sqlite_db import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -29,32 +26,10 @@ CREATE TABLE IF NOT EXISTS agendas (
 class EventStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn().executescript(_SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.Error as exc:
-                raise BackendUnavailableError(f"event store {self.path}: {exc}") from exc
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One writer at a time: caps and duplicate checks hold under concurrent requests."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        self.db = SqliteDatabase(path, _SCHEMA)
+        self._conn = self.db.conn
+        # One writer at a time: caps and duplicate checks hold under concurrent requests.
+        self.transaction = self.db.transaction
 
     # events
     def put_event(self, doc: dict[str, Any], conn: sqlite3.Connection | None = None) -> None:
