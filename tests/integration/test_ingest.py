@@ -92,3 +92,31 @@ def test_embeddings_are_normalised_and_cross_lingual(embedder) -> None:
     assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-4)
     scores = fr @ docs.T
     assert scores[0, 0] > scores[0, 1]
+
+
+def test_every_kind_of_bad_row_is_located_and_the_rest_lands(tmp_path, embedder, domain) -> None:
+    import json
+
+    good = {"id": "ok-1", "name": "Bon", "country": "FR", "sector": "aeronautics",
+            "offers": [{"type": "service", "text": "Anodisation de pièces"}]}
+    lines = [
+        json.dumps(good).encode(),
+        json.dumps({**good, "id": "long", "description": "x" * 5000}).encode(),      # oversized field
+        json.dumps({**good, "id": "pays", "country": "Narnia"}).encode(),           # unknown country
+        json.dumps({**good, "id": "type", "active_cooperations": "lots"}).encode(),  # wrong type
+        '{"id": "enc", "name": "Société"}'.encode("latin-1"),                       # wrong encoding
+        b'{"id": "broken", ',                                                        # malformed line
+        json.dumps({**good, "id": "ok-2"}).encode(),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    index = EmbeddedIndex(tmp_path / "s.sqlite3")
+    report = run(path, "members", index, embedder, domain)
+    where = {(e["locator"], e["field"]): e["message"] for e in report.errors}
+    assert "text_max_chars" in where[("mixed.jsonl line 2", "description")]
+    assert "unknown country" in where[("mixed.jsonl line 3", "country")]
+    assert "integer" in where[("mixed.jsonl line 4", "active_cooperations")].lower()
+    assert "UTF-8" in where[("mixed.jsonl line 5", "_record")]
+    assert "malformed JSON" in where[("mixed.jsonl line 6", "_record")]
+    assert (report.inserted, report.invalid) == (2, 5)
+    assert set(index.store.all_ids("members")) == {"ok-1", "ok-2"}
