@@ -29,8 +29,21 @@ class _KindState:
         self.org_type: list[str | None] = []
         self.alive: list[bool] = []
         self.in_cluster: dict[str, set[int]] = {}
+        self._columns: dict[str, np.ndarray] | None = None
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The filter columns as numpy arrays, rebuilt only after a change."""
+        if self._columns is None:
+            self._columns = {
+                "country": np.array(self.country, dtype=object), "sector": np.array(self.sector, dtype=object),
+                "org_type": np.array(self.org_type, dtype=object), "alive": np.array(self.alive, dtype=bool)}
+        return self._columns
+
+    def changed(self) -> None:
+        self._columns = None
 
     def slot(self, pid: str) -> int:
+        self._columns = None
         if pid not in self.slot_of:
             self.slot_of[pid] = len(self.ids)
             self.ids.append(pid)
@@ -102,6 +115,9 @@ class EmbeddedIndex:
     def items(self, kind: str, id: str) -> list[Item]:
         return self.store.items(kind, id, self.dims or 0)
 
+    def items_many(self, kind: str, ids: Sequence[str]) -> dict[str, list[Item]]:
+        return self.store.items_many(kind, list(ids))
+
     def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]:
         ids = self.store.all_ids(kind)
         for start in range(0, len(ids), batch_size):
@@ -156,6 +172,7 @@ class EmbeddedIndex:
 
     def _reload(self, kind: str, ids: list[str] | None) -> None:
         state = self._state[kind]
+        state.changed()
         seen = set()
         for pid, country, sector, org_type, clusters in self.store.profile_rows(kind, ids):
             slot = state.slot(pid)
@@ -208,15 +225,16 @@ class EmbeddedIndex:
 
     @staticmethod
     def _mask(state: _KindState, flt: ProfileFilter) -> np.ndarray:
-        mask = np.array(state.alive, dtype=bool)
+        cols = state.columns()
+        mask = cols["alive"].copy()
         if flt.countries:
-            mask &= np.isin(np.array(state.country, dtype=object), list(flt.countries))
+            mask &= np.isin(cols["country"], list(flt.countries))
         if flt.exclude_countries:
-            mask &= ~np.isin(np.array(state.country, dtype=object), list(flt.exclude_countries))
+            mask &= ~np.isin(cols["country"], list(flt.exclude_countries))
         if flt.sectors:
-            mask &= np.isin(np.array(state.sector, dtype=object), list(flt.sectors))
+            mask &= np.isin(cols["sector"], list(flt.sectors))
         if flt.org_types:
-            mask &= np.isin(np.array(state.org_type, dtype=object), list(flt.org_types))
+            mask &= np.isin(cols["org_type"], list(flt.org_types))
         if flt.clusters:
             inside = np.zeros(len(mask), dtype=bool)
             for cid in flt.clusters:

@@ -94,15 +94,22 @@ class VectorSet:
     def _exact_search(
         self, queries: np.ndarray, k: int, rows: np.ndarray
     ) -> list[list[tuple[int, int, float]]]:
-        whole = len(rows) == self._n
-        matrix = self._matrix[: self._n] if whole else self._matrix[rows]
+        n = self._n
+        if len(rows) * 4 < n:  # a small subset: gathering it is cheaper than scoring everything
+            matrix, ids_of = self._matrix[rows], rows
+        else:  # score every row in place (no copy of the matrix) and mask the others out
+            matrix, ids_of = self._matrix[:n], None
         scores = queries.astype(np.float32) @ matrix.T
+        if ids_of is None and len(rows) < n:
+            outside = np.ones(n, dtype=bool)
+            outside[rows] = False
+            scores[:, outside] = -np.inf
         k = min(k, len(rows))
         out = []
         for row_scores in scores:
             top = np.argpartition(-row_scores, k - 1)[:k]
             top = top[np.argsort(-row_scores[top])]
-            ids = rows[top]
+            ids = top if ids_of is None else ids_of[top]
             out.append(
                 [(int(self._owner[r]), int(self._pos[r]), float(s)) for r, s in zip(ids, row_scores[top])]
             )

@@ -59,20 +59,20 @@ class Matcher:
         flt = index_filter(req, seeker.country, seeker.id if seeker.kind == req.target else None)
         candidate_ids = self.retrieve(seeker, ctx, req.target, flt)
         docs = self.index.get_many(req.target, candidate_ids)
-        matches = []
-        for cid in candidate_ids:
-            doc = docs.get(cid)
-            if doc is None or not passes(doc, req, self.domain.cooperation_types):
-                continue
-            scored = score_candidate(ctx, doc, self.index.items(req.target, cid), coverage)
-            matches.append(self._match(req, doc, scored, ctx))
-        matches.sort(key=lambda m: (-m.score, m.id))
+        kept = [cid for cid in candidate_ids
+                if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
+        items_many = getattr(self.index, "items_many", None)
+        items = items_many(req.target, kept) if items_many else {cid: self.index.items(req.target, cid) for cid in kept}
+        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage), cid) for cid in kept),
+                        key=lambda pair: (-pair[0].score, pair[1]))
+        # Views and sentences only for the page asked for.
+        page = scored[req.offset : req.offset + req.limit]
+        matches = [self._match(req, docs[cid], result, ctx) for result, cid in page]
         return MatchPage(
             seeker={"kind": seeker.kind, "id": seeker.id, "name": seeker.name, "country": seeker.country,
                     "needs": [n["text"] for n in seeker.needs],
                     "gaps": {k: v[0] for k, v in ctx.gaps.items()}},
-            search_type=req.search_type, items=matches[req.offset : req.offset + req.limit],
-            total=len(matches))
+            search_type=req.search_type, items=matches, total=len(scored))
 
     def _seeker(self, req: MatchRequest) -> Seeker:
         if req.text:
@@ -131,6 +131,10 @@ class Matcher:
         return ranked[: retrieval["max_candidates"]]
 
     def _gap_vectors(self, links: list[str]) -> np.ndarray:
+        if not self.gap_vectors:  # one batch for every link of every sector, once
+            links_all = list(dict.fromkeys(e["key"] for sector in self.domain.sectors.values() for e in sector.links))
+            for link, vector in zip(links_all, self.embedder.encode_queries([self._gap_text(x) for x in links_all])):
+                self.gap_vectors[link] = vector
         missing = [link for link in links if link not in self.gap_vectors]
         if missing:
             for link, vector in zip(missing, self.embedder.encode_queries([self._gap_text(x) for x in missing])):
