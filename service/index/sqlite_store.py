@@ -56,7 +56,7 @@ class SqliteStore:
             for p in profiles:
                 self._delete_one(conn, kind, p.id)
                 d = p.doc
-                conn.execute(
+                cur = conn.execute(
                     "INSERT INTO profiles VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (kind, p.id, json.dumps(d, ensure_ascii=False), p.content_hash, d.get("name"),
                      d.get("country"), d.get("sector"), d.get("org_type") or d.get("kind"),
@@ -68,7 +68,9 @@ class SqliteStore:
                       np.asarray(it.vector, dtype=np.float32).tobytes()) for it in p.items],
                 )
                 conn.execute(
-                    "INSERT INTO profiles_fts VALUES (?,?,?)", (kind, p.id, _fts_body(d))
+                    # The full-text row shares the profile's rowid: deletes find it by key, not by scan.
+                    "INSERT INTO profiles_fts (rowid, kind, id, body) VALUES (?,?,?,?)",
+                    (cur.lastrowid, kind, p.id, _fts_body(d))
                 )
                 conn.execute("INSERT INTO changes (kind, profile_id) VALUES (?, ?)", (kind, p.id))
             conn.execute("COMMIT")
@@ -92,10 +94,13 @@ class SqliteStore:
 
     @staticmethod
     def _delete_one(conn: sqlite3.Connection, kind: str, pid: str) -> int:
-        cur = conn.execute("DELETE FROM profiles WHERE kind = ? AND id = ?", (kind, pid))
+        row = conn.execute("SELECT rowid FROM profiles WHERE kind = ? AND id = ?", (kind, pid)).fetchone()
+        if row is None:
+            return 0
+        conn.execute("DELETE FROM profiles_fts WHERE rowid = ?", (row[0],))
         conn.execute("DELETE FROM items WHERE kind = ? AND profile_id = ?", (kind, pid))
-        conn.execute("DELETE FROM profiles_fts WHERE kind = ? AND id = ?", (kind, pid))
-        return cur.rowcount
+        conn.execute("DELETE FROM profiles WHERE rowid = ?", (row[0],))
+        return 1
 
     def docs(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -141,8 +146,8 @@ class SqliteStore:
             where.append(f"p.id NOT IN ({','.join('?' * len(flt.exclude_ids))})")
             args.extend(sorted(flt.exclude_ids))
         if flt.text:
-            where.append("p.id IN (SELECT id FROM profiles_fts WHERE kind = ? AND profiles_fts MATCH ?)")
-            args.extend([kind, _fts_query(flt.text)])
+            where.append("p.rowid IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)")
+            args.append(_fts_query(flt.text))
         sql = " AND ".join(where)
         conn = self._conn()
         try:
