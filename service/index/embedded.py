@@ -169,6 +169,8 @@ class EmbeddedIndex:
         self._vectors = {}
         for kind in KINDS:
             self._reload(kind, None)
+        for vectors in self._vectors.values():
+            vectors.prepare()
 
     def _reload(self, kind: str, ids: list[str] | None) -> None:
         state = self._state[kind]

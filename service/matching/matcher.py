@@ -130,6 +130,9 @@ class Matcher:
         ranked = sorted(best, key=lambda pid: -best[pid])
         return ranked[: retrieval["max_candidates"]]
 
+    def gap_vectors_warm(self) -> None:
+        self._gap_vectors([])
+
     def _gap_vectors(self, links: list[str]) -> np.ndarray:
         if not self.gap_vectors:  # one batch for every link of every sector, once
             links_all = list(dict.fromkeys(e["key"] for sector in self.domain.sectors.values() for e in sector.links))
@@ -139,7 +142,7 @@ class Matcher:
         if missing:
             for link, vector in zip(missing, self.embedder.encode_queries([self._gap_text(x) for x in missing])):
                 self.gap_vectors[link] = vector
-        return np.stack([self.gap_vectors[link] for link in links])
+        return np.stack([self.gap_vectors[link] for link in links]) if links else np.zeros((0, 0), np.float32)
 
     def _gap_text(self, link: str) -> str:
         labels = []
