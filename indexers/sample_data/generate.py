@@ -23,22 +23,16 @@ if __package__:
     from .texts import Phrasebook, dns_label, slug
 else:  # run as a script: import the sibling modules directly
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository, for service.vocab
     import showcases  # type: ignore[no-redef]
     from members import MemberFactory  # type: ignore[no-redef]
     from texts import Phrasebook, dns_label, slug  # type: ignore[no-redef]
 
+from service.vocab import RequestType  # noqa: E402 (after the sibling imports above)
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SEED = 20240611
-REQUEST_TYPES = [
-    "client",
-    "distributor",
-    "supplier",
-    "licence",
-    "technology_partner",
-    "research_partner",
-    "investor",
-    "consortium_partner",
-]
+REQUEST_TYPES = [t.value for t in RequestType]  # the order of the vocabulary
 CLUSTER_NAMES = {
     "fr": {
         "competitiveness_cluster": "Pôle {sector} {region}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from service.vocab import RequestType
+
 if __package__:
     from .texts import dns_label
 else:  # imported by generate.py run as a script
@@ -202,16 +204,7 @@ class MemberFactory:
             "active_cooperations": rng.choices(range(9), COOPERATIONS)[0],
             "cooperation_types": [
                 t
-                for t in (
-                    "client",
-                    "distributor",
-                    "supplier",
-                    "licence",
-                    "technology_partner",
-                    "research_partner",
-                    "investor",
-                    "consortium_partner",
-                )
+                for t in (r.value for r in RequestType)
                 if t in accepted
             ],
             "contact": {

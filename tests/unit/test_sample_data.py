@@ -12,6 +12,7 @@ import yaml
 
 from indexers.sample_data import generate, showcases
 from service.domain import fold
+from service.vocab import OfferType, RequestType
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "indexers" / "sample_data"
@@ -24,26 +25,8 @@ CLUSTER_KINDS = {
     "spl",
     "other",
 }
-OFFER_TYPES = {
-    "product",
-    "service",
-    "technology",
-    "licence",
-    "research",
-    "manufacturing",
-    "distribution",
-    "training",
-}
-REQUEST_TYPES = {
-    "client",
-    "distributor",
-    "supplier",
-    "licence",
-    "technology_partner",
-    "research_partner",
-    "investor",
-    "consortium_partner",
-}
+OFFER_TYPES = {t.value for t in OfferType}
+REQUEST_TYPES = {t.value for t in RequestType}
 
 
 def _read(name: str) -> list[dict[str, Any]]:
