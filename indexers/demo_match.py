@@ -5,7 +5,8 @@ from typing import Any
 
 import click
 
-from indexers.match_command import print_page
+from service.access.keys import SYSTEM
+from service.cli.match import print_page
 from service.matching.filters import MatchRequest
 
 SHOWCASES = [
@@ -18,7 +19,7 @@ SHOWCASES = [
 
 
 def show_demo_match(services: Any) -> None:
-    service = services.match_service()
+    service = services.match_service(SYSTEM)
     for req in SHOWCASES:
         if req.seeker_id and services.index.get(req.seeker_kind, req.seeker_id) is None:
             continue

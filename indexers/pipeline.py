@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from indexers.documents import content_hash, embed_profiles
 from indexers.sources import SourceRecord
-from service.domain import DomainConfig
+from service.domain_config import DomainConfig
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileIndex

@@ -1,11 +1,9 @@
-"""What the CLI commands do, kept apart from argument parsing: ingest with a progress bar,
-serve with its worker, and the demo."""
+"""What the ingest and demo commands do, kept apart from argument parsing."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +15,18 @@ from indexers.sources import read_records
 from service.errors import InvalidRequestError
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+SAMPLE_VECTORS = SAMPLE_DIR / "vectors.npz"
 MAX_ERRORS_SHOWN = 20
 
 
 def run_ingest(services: Any, kind: str, path: Path, fmt: str | None, batch_size: int,
-               json_report: bool = False) -> int:
+               json_report: bool = False, embedder: Any = None) -> int:
     try:
         records = list(read_records(path, kind, fmt))
     except InvalidRequestError as exc:
         click.echo(f"{path.name}: {exc.message}", err=True)
         return 2
-    embedder = services.embedder
+    embedder = embedder or services.embedder
     with tqdm(total=len(records), unit="rec", desc=f"{path.name}", disable=len(records) < 500,
               file=sys.stderr) as bar:
         report = ingest(records, kind, services.index, embedder, services.domain,
@@ -53,36 +52,24 @@ def print_report(report: IngestReport) -> None:
         click.echo(f"  warning {warn['locator']}: {warn['field']}: {warn['message']}", err=True)
 
 
-def start_workers(services: Any, count: int, data_dir: Path | None) -> list[subprocess.Popen[bytes]]:
-    """Worker processes beside a development server, pointed at the same store and Redis."""
-    env = dict(os.environ, REDIS_URL=services.redis_url(),
-               MAILLON_DATA_DIR=str(services.settings.data_dir))
-    command = [sys.executable, "-m", "indexers", "worker"]
-    return [subprocess.Popen(command, env=env) for _ in range(count)]
-
-
-def serve(services: Any, host: str, port: int, workers: int, data_dir: Path | None) -> None:
-    from service import EXTENSION, create_app
-
-    procs = start_workers(services, workers, data_dir) if workers else []
-    try:
-        app = create_app({"data_dir": services.settings.data_dir, "redis_url": services.redis_url(),
-                          "embedder": services.embedder})
-        app.extensions[EXTENSION]._local_redis = services._local_redis
-        click.echo(f"API on http://{host}:{port}/  (docs: /docs, spec: /openapi.json); Ctrl-C stops")
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
-    finally:
-        for proc in procs:
-            proc.terminate()
-
-
-def run_demo(services: Any) -> str:
-    """Ingest the sample data and show the showcase matches; returns a fresh admin key."""
-    _, token = services.keys.create("admin", None, "demo")
-    for kind in ("clusters", "members"):
-        path = SAMPLE_DIR / f"{kind}.jsonl"
-        run_ingest(services, kind, path, None, 256)
+def run_demo(services: Any, port: int) -> list[str]:
+    """Ingest the sample data (with its shipped vectors when they fit the model) and show the
+    showcase matches; returns the lines to print: a fresh admin key and what to try."""
+    from indexers import vector_cache
     from indexers.demo_match import show_demo_match
 
+    started = time.monotonic()
+    cached = vector_cache.load(SAMPLE_VECTORS, services.embedder)
+    for kind in ("clusters", "members"):
+        run_ingest(services, kind, SAMPLE_DIR / f"{kind}.jsonl", None, 256, embedder=cached)
+    if cached is not None:
+        click.echo(f"(sample vectors: {cached.hits} from {SAMPLE_VECTORS.name}, {cached.misses} embedded now)",
+                   err=True)
     show_demo_match(services)
-    return token
+    click.echo(f"\n(first answers in {time.monotonic() - started:.1f}s after the model loaded)", err=True)
+    _, token = services.keys.create("admin", None, "demo")
+    base = f"http://127.0.0.1:{port}"
+    return ["", click.style(f"Demo admin API key: {token}", bold=True),
+            f"  curl -H 'X-API-Key: {token}' {base}/clusters?country=DE",
+            f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
+            f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' {base}/matches"]

@@ -1,17 +1,40 @@
-"""Builds the services and clients from settings: the only wiring place (with create_app)."""
+"""The composition root: builds the clients and services from settings, once per process.
+
+Every factory is typed. Services act for one caller: a factory takes the caller's Principal
+and there is no default, so a service built without a caller cannot exist (fail closed).
+The CLI and jobs name theirs explicitly (`SYSTEM`, the operator).
+"""
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from service.domain import DomainConfig, load_domain
+import numpy as np
+
+from service.access.audit import AuditLog, AuditService
+from service.access.keys import KeyStore, Principal
+from service.access.policy import Guard
+from service.cpu import limit_threads
+from service.domain_config import DomainConfig, load_domain
 from service.embeddings import Embedder, load_embedder
 from service.errors import BackendUnavailableError
+from service.events.store import EventStore
 from service.index.base import ProfileIndex
 from service.local_redis import LocalRedis
-from service.queue import JobQueue, connect
+from service.queue import JobQueue, JobService, connect
 from service.settings import Settings
+from service.uploads import UploadService
+
+if TYPE_CHECKING:
+    from service.events.agendas import AgendaService
+    from service.events.service import EventService
+    from service.matches import MatchService
+    from service.profiles import ProfileService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,17 +48,20 @@ class Services:
     _queue: JobQueue | None = None
     _local_redis: LocalRedis | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Each value-chain link's gap text, encoded once per process (see Matcher).
+    gap_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
+    # -- clients --------------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        """Loaded on first use (or preloaded by the worker and gunicorn)."""
+        """Loaded on first use (or by warm())."""
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
                     s = self.settings
                     embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size)
-                    self._check_dims(embedder)
+                    self.index.check_model(embedder.name, embedder.dims)
+                    limit_threads(s.cpu_threads)  # torch is imported by now
                     self._embedder = embedder
         return self._embedder
 
@@ -43,10 +69,10 @@ class Services:
     def embedder_loaded(self) -> bool:
         return self._embedder is not None
 
-    def _check_dims(self, embedder: Embedder) -> None:
-        check = getattr(self.index, "check_model", None)
-        if check is not None:
-            check(embedder.name, embedder.dims)
+    def use_embedder(self, embedder: Embedder) -> None:
+        """A prebuilt model (tests, the demo's cached vectors), checked against the store."""
+        self.index.check_model(embedder.name, embedder.dims)
+        self._embedder = embedder
 
     @property
     def queue(self) -> JobQueue:
@@ -56,59 +82,11 @@ class Services:
                     self._queue = JobQueue(connect(self.redis_url()), self.settings.job_timeout_s)
         return self._queue
 
-    # Services are cheap objects built per call for one principal (the caller's key);
-    # without a principal they act for the operator (CLI, jobs).
-    def match_service(self, principal: Any = None) -> Any:
-        from service.matches import MatchService
-        from service.matching.matcher import Matcher
-
-        events = self.event_service(principal)
-        gap_vectors = self.extras.setdefault("gap_vectors", {})
-        return MatchService(Matcher(self.index, self.embedder, self.domain, gap_vectors),
-                            self.index, self.settings.data_dir / "results", lambda: self.queue,
-                            events.member_ids, guard=events.guard, events=events)
-
-    def event_service(self, principal: Any = None) -> Any:
-        from service.events.service import EventService
-        from service.events.store import EventStore
-
-        if "event_store" not in self.extras:
-            self.extras["event_store"] = EventStore(self.settings.data_dir / "events.sqlite3")
-        return EventService(self.extras["event_store"], self.index, guard=self.guard(principal))
-
-    def agenda_service(self, principal: Any = None) -> Any:
-        from service.events.agendas import AgendaService
-
-        return AgendaService(self.event_service(principal), lambda: self.queue)
-
-    def profile_service(self, principal: Any = None) -> Any:
-        from service.profiles import ProfileService
-
-        return ProfileService(self.index, self.guard(principal), self.event_service(principal))
-
-    def guard(self, principal: Any = None) -> Any:
-        from service.access.policy import SYSTEM_GUARD, Guard
-
-        return SYSTEM_GUARD if principal is None else Guard(principal)
-
-    @property
-    def keys(self) -> Any:
-        from service.access.keys import KeyStore
-
-        if "keys" not in self.extras:
-            self.extras["keys"] = KeyStore(self.settings.data_dir / "access.sqlite3")
-        return self.extras["keys"]
-
-    @property
-    def audit(self) -> Any:
-        from service.access.audit import AuditLog
-
-        if "audit" not in self.extras:
-            self.extras["audit"] = AuditLog(self.settings.data_dir / "access.sqlite3")
-        return self.extras["audit"]
+    def use_queue(self, queue: JobQueue) -> None:
+        self._queue = queue
 
     def redis_url(self) -> str:
-        """REDIS_URL, or the local server of the embedded default (started if needed)."""
+        """REDIS_URL, or the local server of the embedded default (started and owned here)."""
         if self.settings.redis_url:
             return self.settings.redis_url
         if self._local_redis is None:
@@ -117,6 +95,78 @@ class Services:
             return self._local_redis.start()
         except RuntimeError as exc:
             raise BackendUnavailableError(f"local Redis could not start: {exc}") from exc
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        return KeyStore(self.settings.data_dir / "access.sqlite3")
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.settings.data_dir / "access.sqlite3")
+
+    @cached_property
+    def event_store(self) -> EventStore:
+        return EventStore(self.settings.data_dir / "events.sqlite3")
+
+    # -- services, per caller -------------------------------------------------------------------
+    def guard(self, caller: Principal) -> Guard:
+        return Guard(caller)
+
+    def match_service(self, caller: Principal) -> MatchService:
+        from service.matches import MatchService
+        from service.matching.matcher import Matcher
+
+        events = self.event_service(caller)
+        return MatchService(Matcher(self.index, self.embedder, self.domain, self.gap_vectors),
+                            self.index, self.settings.data_dir / "results", lambda: self.queue,
+                            events.member_ids, guard=events.guard, events=events)
+
+    def event_service(self, caller: Principal) -> EventService:
+        from service.events.service import EventService
+
+        return EventService(self.event_store, self.index, guard=self.guard(caller))
+
+    def agenda_service(self, caller: Principal) -> AgendaService:
+        from service.events.agendas import AgendaService
+
+        return AgendaService(self.event_service(caller), lambda: self.queue)
+
+    def profile_service(self, caller: Principal) -> ProfileService:
+        from service.profiles import ProfileService
+
+        return ProfileService(self.index, self.guard(caller), self.event_service(caller))
+
+    def job_service(self, caller: Principal) -> JobService:
+        return JobService(lambda: self.queue, self.guard(caller))
+
+    def audit_service(self, caller: Principal) -> AuditService:
+        return AuditService(self.audit, self.guard(caller))
+
+    def upload_service(self, caller: Principal) -> UploadService:
+        return UploadService(lambda: self.queue, self.settings.uploads_dir, self.guard(caller))
+
+    # -- process lifecycle ----------------------------------------------------------------------
+    def warm(self) -> None:
+        """Before serving or forking: load the model and the vectors once, so forked children
+        (gunicorn workers, RQ work horses) share them instead of each loading its own."""
+        limit_threads(self.settings.cpu_threads)
+        _ = self.embedder
+        self.index.warm()
+
+    def after_fork(self) -> None:
+        """In a forked child: no socket or SQLite connection may cross a fork."""
+        limit_threads(self.settings.cpu_threads)
+        self.index.after_fork()
+        for db_owner in (self.__dict__.get("keys"), self.__dict__.get("audit"), self.__dict__.get("event_store")):
+            if db_owner is not None:
+                db_owner.db.forget_connections()
+        if self._queue is not None:
+            self._queue.connection.connection_pool.reset()
+
+    def close(self) -> None:
+        """On shutdown: stop what this process owns (the local Redis)."""
+        if self._local_redis is not None:
+            self._local_redis.stop()
 
 
 def build_index(settings: Settings) -> ProfileIndex:
@@ -129,16 +179,15 @@ def build_index(settings: Settings) -> ProfileIndex:
     return EmbeddedIndex(settings.store_path, settings.vector_index, settings.hnsw_threshold)
 
 
-def build_services(settings: Settings, overrides: dict[str, Any] | None = None) -> Services:
-    overrides = overrides or {}
-    domain = overrides.get("domain") or load_domain(settings.config_dir)
-    index = overrides.get("index") or build_index(settings)
-    services = Services(settings=settings, domain=domain, index=index)
-    if overrides.get("embedder") is not None:
-        services._embedder = overrides["embedder"]
-        services._check_dims(services._embedder)
-    if overrides.get("queue") is not None:
-        services._queue = overrides["queue"]
+def build_services(settings: Settings, *, domain: DomainConfig | None = None, index: ProfileIndex | None = None,
+                   embedder: Embedder | None = None, queue: JobQueue | None = None) -> Services:
+    """Everything is checked here, at startup: configuration files, the store and the model."""
+    services = Services(settings=settings, domain=domain or load_domain(settings.config_dir),
+                        index=index or build_index(settings))
+    if embedder is not None:
+        services.use_embedder(embedder)
+    if queue is not None:
+        services.use_queue(queue)
     return services
 
 
@@ -158,3 +207,4 @@ def current_services() -> Services:
 def set_current_services(services: Services | None) -> None:
     global _current
     _current = services
+

@@ -168,11 +168,9 @@ def load_domain(config_dir: Path) -> DomainConfig:
     coop = _load_yaml(config_dir / "cooperation.yaml", _CooperationSchema())
     limits = _load_yaml(config_dir / "limits.yaml", _LimitsSchema())
     countries = _load_yaml(config_dir / "countries.yaml", _CountriesSchema())["countries"]
-    matching: dict[str, Any] = {}
-    if (config_dir / "matching.yaml").is_file():
-        from service.matching.weights import load_matching_config  # local: optional file
+    from service.matching.weights import load_matching_config  # local: matching imports this module
 
-        matching = load_matching_config(config_dir / "matching.yaml")
+    matching = load_matching_config(config_dir / "matching.yaml")  # required: no match without weights
     sectors = {
         key: Sector(key, s["labels"], s["nace"], s["links"]) for key, s in chains["sectors"].items()
     }

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from service.access.policy import SYSTEM_GUARD, Guard
+from service.access.policy import Guard
 from service.errors import InvalidRequestError, NotFoundError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.matching.consortium import build_consortia
@@ -24,7 +24,7 @@ MAX_BATCH_SEEKERS = 20_000
 class MatchService:
     def __init__(self, matcher: Matcher, index: ProfileIndex, results_dir: Path,
                  queue: Callable[[], JobQueue] | None = None, participants: Any = None,
-                 guard: Guard = SYSTEM_GUARD, events: Any = None) -> None:
+                 *, guard: Guard, events: Any = None) -> None:
         self.guard = guard
         self.events = events
         self.matcher = matcher
@@ -33,13 +33,28 @@ class MatchService:
         self.queue = queue  # a provider: Redis is only touched when a batch is started
         self.participants = participants  # callable(event_id) -> set of profile ids, once events exist
 
+    def build_request(self, args: dict[str, Any]) -> MatchRequest:
+        """A MatchRequest from arguments loaded by MatchRequestSchema (API, CLI and web pages):
+        the target defaults to the seeker's kind, or members for a free-text need."""
+        seeker = args.get("seeker") or {}
+        participants = self.event_participants(args["event_id"]) if args.get("event_id") else None
+        return MatchRequest(
+            target=args.get("target") or seeker.get("kind") or "members", seeker_kind=seeker.get("kind"),
+            seeker_id=seeker.get("id"), text=args.get("text"), country=args.get("country"),
+            cooperation_type=args.get("cooperation_type"),
+            countries=frozenset(args.get("countries") or ()),
+            exclude_countries=frozenset(args.get("exclude_countries") or ()),
+            foreign_only=args.get("foreign_only"), clusters=frozenset(args.get("clusters") or ()),
+            participants=participants, certifications=frozenset(args.get("certifications") or ()),
+            offset=(args.get("page", 1) - 1) * args.get("page_size", 10), limit=args.get("page_size", 10))
+
     def find(self, req: MatchRequest) -> MatchPage:
         if req.seeker_id and req.seeker_kind:
             doc = self.index.get(req.seeker_kind, req.seeker_id)
             if doc is None:
                 raise NotFoundError(f"no {req.seeker_kind[:-1]} {req.seeker_id!r} to match for")
             self.guard.check_seeker(req.seeker_kind, doc)
-        if self.guard is not SYSTEM_GUARD:  # key holders see what network members may see
+        if not self.guard.system:  # key holders see what network members may see
             req = replace(req, audience="members")
         return self.matcher.find(req)
 

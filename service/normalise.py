@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pycountry
 
-from service.domain import LANGS, fold
+from service.domain_config import LANGS, fold
 
 # NACE Rev.2 divisions (2-digit codes) that exist; any class must start with one of them.
 _NACE_DIVISIONS = frozenset(

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from service.domain import DomainConfig
+from service.domain_config import DomainConfig
 from service.normalise import country_code, language_code, nace_code
 from service.vocab import (
     ClusterKind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.access.policy import SYSTEM_GUARD, Guard
+from service.access.policy import Guard
 from service.errors import NotFoundError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.privacy import visible_view
@@ -19,7 +19,7 @@ class ProfilePage:
 
 
 class ProfileService:
-    def __init__(self, index: ProfileIndex, guard: Guard = SYSTEM_GUARD, events: Any = None) -> None:
+    def __init__(self, index: ProfileIndex, guard: Guard, events: Any = None) -> None:
         self.index = index
         self.guard = guard
         self.events = events  # EventService, for a member's own event data (export, deletion)

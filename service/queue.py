@@ -1,6 +1,7 @@
 """Background jobs over RQ with an explicit Redis connection: enqueue, status, progress."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -72,6 +73,17 @@ class JobQueue:
         elif status == JobStatus.FAILED:
             out["error"] = _last_line(job.exc_info) or "the job failed"
         return out
+
+
+class JobService:
+    """Job status for one caller: only the key that started a job (or an admin) reads it."""
+
+    def __init__(self, queue: Callable[[], JobQueue], guard: Any) -> None:
+        self.queue = queue
+        self.guard = guard
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        return self.queue().status(job_id, self.guard)
 
 
 def report_progress(done: int, total: int, message: str = "") -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ _ENV = {
     "MAILLON_MAX_UPLOAD_MB": ("max_upload_mb", int),
     "MAILLON_JOB_TIMEOUT_S": ("job_timeout_s", int),
     "MAILLON_LOG_LEVEL": ("log_level", str),
+    "MAILLON_CPU_THREADS": ("cpu_threads", int),
     "REDIS_URL": ("redis_url", str),
     "ES_URL": ("es_url", str),
     "ES_INDEX_PREFIX": ("es_index_prefix", str),
@@ -48,6 +49,9 @@ class Settings:
     max_upload_mb: int = 50
     job_timeout_s: int = 3600
     log_level: str = "INFO"
+    # Threads for torch and BLAS in each process (API worker, RQ worker, CLI). Several Maillon
+    # processes share a machine's cores; one thread each is fastest in total (tests/bench).
+    cpu_threads: int = 1
     redis_url: str | None = None
     es_url: str | None = None
     es_index_prefix: str = "maillon"
@@ -56,7 +60,6 @@ class Settings:
     es_password: str | None = None
     es_ca_certs: str | None = None
     es_timeout_s: int = 10
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def store_path(self) -> Path:
@@ -78,7 +81,10 @@ class Settings:
 def load_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build Settings from the environment, then `overrides` (field names), and validate."""
+    """Build Settings from the environment, then `overrides` (field names), and validate.
+
+    Every path is made absolute here, once: a relative data dir means the same place for every
+    process started from here (redis-server, for one, changes directory before it opens files)."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for var, (name, parse) in _ENV.items():
@@ -90,15 +96,18 @@ def load_settings(
         except ValueError as exc:
             raise ConfigurationError(f"environment variable {var}={raw!r}: {exc}") from exc
     known = {f.name for f in fields(Settings)}
-    extra: dict[str, Any] = {}
-    for key, value in (overrides or {}).items():
-        if key in known:
-            values[key] = Path(value) if key.endswith("_dir") and value is not None else value
-        else:
-            extra[key] = value
-    settings = replace(Settings(), **values, extra=extra)
+    unknown = sorted(set(overrides or {}) - known)
+    if unknown:
+        raise ConfigurationError(f"unknown settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    values.update(overrides or {})
+    settings = replace(Settings(), **values)
+    settings = replace(settings, **{name: Path(getattr(settings, name)).expanduser().resolve()
+                                    for name in _PATHS if getattr(settings, name) is not None})
     _validate(settings)
     return settings
+
+
+_PATHS = ("data_dir", "config_dir", "model_cache_dir")
 
 
 def _validate(s: Settings) -> None:
@@ -109,7 +118,7 @@ def _validate(s: Settings) -> None:
         problems.append("ES_URL: required when MAILLON_BACKEND=elasticsearch")
     if s.vector_index not in ("auto", "exact", "hnsw"):
         problems.append(f"MAILLON_VECTOR_INDEX: {s.vector_index!r} is not auto, exact or hnsw")
-    for name in ("embed_batch_size", "hnsw_threshold", "max_upload_mb", "job_timeout_s"):
+    for name in ("embed_batch_size", "hnsw_threshold", "max_upload_mb", "job_timeout_s", "cpu_threads"):
         if getattr(s, name) <= 0:
             problems.append(f"{name}: must be positive, got {getattr(s, name)}")
     if not s.config_dir.is_dir():

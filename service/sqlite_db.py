@@ -2,6 +2,7 @@
 takes `BEGIN IMMEDIATE` so concurrent processes serialise cleanly."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,11 +16,14 @@ class SqliteDatabase:
     def __init__(self, path: Path, schema: str = "") -> None:
         self.path = path
         self._local = threading.local()
+        self._pid = os.getpid()
         path.parent.mkdir(parents=True, exist_ok=True)
         if schema:
             self.conn().executescript(schema)
 
     def conn(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # forked: the parent's connections stay the parent's
+            self.forget_connections()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
@@ -34,6 +38,7 @@ class SqliteDatabase:
     def forget_connections(self) -> None:
         """After a fork: a connection must never cross into another process."""
         self._local = threading.local()
+        self._pid = os.getpid()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

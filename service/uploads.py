@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from service.access.policy import SYSTEM_GUARD, Guard
+from service.access.policy import Guard
 from service.errors import InvalidRequestError
 from service.queue import JobQueue
 
@@ -15,7 +16,7 @@ INGEST_JOB = "indexers.jobs.ingest_file"
 
 
 def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, stream: IO[bytes],
-                  guard: Guard = SYSTEM_GUARD) -> str:
+                  guard: Guard) -> str:
     """Store the upload and enqueue its ingest; returns the job id."""
     guard.check_ingest()
     suffix = Path(filename or "").suffix.lower()
@@ -34,3 +35,16 @@ def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, 
     who = guard.principal
     return queue.enqueue(INGEST_JOB, kind, str(target), filename, [who.key_id, who.role, who.subject],
                          description=f"ingest {kind} from {filename}", meta={"key_id": who.key_id})
+
+
+class UploadService:
+    """Profile files uploaded by one caller (the API's /ingest and the web pages)."""
+
+    def __init__(self, queue: Callable[[], JobQueue], uploads_dir: Path, guard: Guard) -> None:
+        self.queue = queue  # a provider: Redis is touched only once the file is accepted
+        self.uploads_dir = uploads_dir
+        self.guard = guard
+
+    def accept(self, kind: str, filename: str, stream: IO[bytes]) -> str:
+        self.guard.check_ingest()
+        return accept_upload(self.queue(), self.uploads_dir, kind, filename, stream, self.guard)

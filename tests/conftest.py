@@ -11,12 +11,28 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.domain import DomainConfig, load_domain
+from service.domain_config import DomainConfig, load_domain
 from service.local_redis import LocalRedis
 from service.settings import REPO_CONFIG_DIR
 
 DATA = Path(__file__).parent / "data"
 TEST_MODEL = os.environ.get("MAILLON_TEST_MODEL", "multilingual-e5-small")
+# The suite is one process on a machine of its own: give torch both cores unless told otherwise.
+os.environ.setdefault("MAILLON_CPU_THREADS", str(min(2, os.cpu_count() or 1)))
+
+# Markers follow the fixtures: a test that reaches one of these (directly or through another
+# fixture) is slow, and `pytest -m "not slow"` runs without the model, Redis or noida-db.
+SLOW_FIXTURES = {"embedder": "model", "redis_url": "redis", "rq_worker": "redis", "es_url": "elasticsearch"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in SLOW_FIXTURES.items():
+            if fixture in used:
+                item.add_marker(getattr(pytest.mark, marker))
+        if any(item.get_closest_marker(m) for m in set(SLOW_FIXTURES.values())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +95,7 @@ def rq_worker(worker_data_dir: Path, redis_url: str, embedder) -> Iterator[subpr
     env = dict(os.environ, MAILLON_DATA_DIR=str(worker_data_dir), REDIS_URL=redis_url,
                MAILLON_MODEL=embedder.name)
     log = (worker_data_dir / "worker.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "indexers", "worker"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     if proc.poll() is not None:

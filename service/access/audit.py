@@ -34,3 +34,15 @@ class AuditLog:
         rows = self._conn().execute(sql + " ORDER BY seq DESC LIMIT ? OFFSET ?", [*args, limit, offset])
         keys = ("seq", "at", "key_id", "role", "subject", "action", "object", "details")
         return [{**dict(zip(keys, r)), "details": json.loads(r[7] or "{}")} for r in rows]
+
+
+class AuditService:
+    """The audit trail as one caller may read it (admins)."""
+
+    def __init__(self, log: AuditLog, guard: Any) -> None:
+        self.log = log
+        self.guard = guard
+
+    def entries(self, obj: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        self.guard.check_audit()
+        return self.log.entries(obj, limit, offset)

@@ -1,5 +1,5 @@
 """Guard: per-object authorisation for one principal. Services ask it before every read or
-change of an object; SYSTEM (CLI, jobs) may do everything."""
+change of an object. There is no default principal: the CLI and jobs pass SYSTEM explicitly."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +9,15 @@ from service.errors import ForbiddenError
 
 
 class Guard:
-    def __init__(self, principal: Principal = SYSTEM) -> None:
+    def __init__(self, principal: Principal) -> None:
+        if not isinstance(principal, Principal):  # fail closed: no caller, no service
+            raise ForbiddenError("no caller: a service must be called on behalf of someone")
         self.principal = principal
+
+    @property
+    def system(self) -> bool:
+        """The operator (CLI, internal jobs), not a key holder."""
+        return self.principal == SYSTEM
 
     @property
     def admin(self) -> bool:
@@ -92,11 +99,14 @@ class Guard:
             return
         raise self._deny(f"list the participants of event {event['id']!r}")
 
+    # -- administration -----------------------------------------------------------------------
+    def check_audit(self) -> None:
+        if not self.admin:
+            raise self._deny("read the audit trail")
+
     # -- jobs ---------------------------------------------------------------------------------
     def check_job(self, meta: dict[str, Any]) -> None:
         if self.admin or meta.get("key_id") == self.principal.key_id:
             return
         raise self._deny("read this job")
 
-
-SYSTEM_GUARD = Guard(SYSTEM)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -46,14 +46,55 @@ def principal() -> Any:
 def error_body(code: int, status: str, message: str, errors: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "status": status, "message": message}
     if errors:
-        body["errors"] = errors
+        body["errors"] = errors_object(errors)
     return body
+
+
+def errors_object(errors: Any) -> dict[str, Any]:
+    """The documented shape of `errors` is an object: field (or path) → messages."""
+    if isinstance(errors, dict):
+        return errors
+    out: dict[str, list[str]] = {}
+    for problem in errors if isinstance(errors, list | tuple) else [errors]:
+        text = str(problem)
+        path, sep, message = text.partition(": ")
+        key = path if sep and " " not in path.strip() else "_schema"
+        out.setdefault(key, []).append(message if key != "_schema" else text)
+    return out
+
+
+class MaillonApi(Api):
+    """flask-smorest's Api with its one error hook taking every error: HTTP errors (aborts,
+    404, 405 with its Allow header, 413), service errors, and anything unexpected (500)."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")  # webargs puts field errors there
+        message = data.get("message") or error.description or error.name
+        if errors and error.code == 422 and "message" not in data:
+            message = "invalid request: see errors"
+        headers = dict(error.get_headers())
+        headers.pop("Content-Type", None)
+        headers.update(data.get("headers") or {})
+        return error_body(error.code or 500, error.name, message, errors), error.code, headers
+
+    def handle_service_error(self, exc: ServiceError) -> Any:
+        code, status = next((v for k, v in STATUS_OF.items() if isinstance(exc, k)), (500, "Internal Server Error"))
+        if code >= 500:
+            current_app.logger.error("%s: %s", type(exc).__name__, exc.message)
+        message = exc.message if code < 500 or isinstance(exc, BackendUnavailableError) else "server misconfigured"
+        return error_body(code, status, message, exc.errors), code
+
+    def handle_unexpected(self, exc: Exception) -> Any:
+        current_app.logger.exception("unhandled error")
+        return error_body(500, "Internal Server Error", "unexpected server error"), 500
 
 
 def init_api(app: Flask) -> Api:
     from swagger_ui_bundle import swagger_ui_path
 
-    from service.api import audit, health, jobs, profiles, uploads
+    from service.api import audit, health, jobs, matches, profiles, uploads
+    from service.api import events as events_api
     from service.api.auth import init_auth
     from service.api.static import static_blueprint
 
@@ -67,42 +108,12 @@ def init_api(app: Flask) -> Api:
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
     )
     app.register_blueprint(static_blueprint(swagger_ui_path))
-    api = Api(app, spec_kwargs={"info": {"description": "Complementary partner matching, explained."}})
+    api = MaillonApi(app, spec_kwargs={"info": {"description": "Complementary partner matching, explained."}})
     api.spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.options["security"] = [{"ApiKey": []}]
     init_auth(app, app.extensions["maillon"])
-    for module in (health, profiles, uploads, jobs, audit):
+    for module in (health, profiles, uploads, jobs, audit, matches, events_api):
         api.register_blueprint(module.blp)
-    for module_name in ("matches", "events"):  # later capabilities register when present
-        module = _optional(f"service.api.{module_name}")
-        if module is not None:
-            api.register_blueprint(module.blp)
-
-    @app.errorhandler(ServiceError)
-    def handle_service_error(exc: ServiceError) -> Any:
-        code, status = next((v for k, v in STATUS_OF.items() if isinstance(exc, k)), (500, "Internal Server Error"))
-        return jsonify(error_body(code, status, exc.message, exc.errors)), code
-
-    @app.errorhandler(HTTPException)
-    def handle_http_error(exc: HTTPException) -> Any:
-        # flask-smorest's own handler covers its aborts; this one covers werkzeug's (413, 404...)
-        data = getattr(exc, "data", {}) or {}
-        errors = data.get("errors") or data.get("messages")  # webargs puts field errors there
-        message = data.get("message") or exc.description
-        if errors and exc.code == 422:
-            message = "invalid request: see errors"
-        return jsonify(error_body(exc.code or 500, exc.name, message, errors)), exc.code
-
-    @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception) -> Any:
-        app.logger.exception("unhandled error")
-        return jsonify(error_body(500, "Internal Server Error", "unexpected server error")), 500
-
+    app.register_error_handler(ServiceError, api.handle_service_error)
+    app.register_error_handler(Exception, api.handle_unexpected)
     return api
-
-
-def _optional(name: str) -> Any:
-    import importlib
-    import importlib.util
-
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None

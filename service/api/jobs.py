@@ -19,4 +19,4 @@ class JobsById(MethodView):
     @blp.alt_response(503, schema=ErrorSchema)
     def get(self, job_id: str) -> Any:
         """Status, progress, result or error of a job"""
-        return services().queue.status(job_id, services().guard(principal()))
+        return services().job_service(principal()).status(job_id)

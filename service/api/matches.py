@@ -17,22 +17,8 @@ from service.api.match_schemas import (
     MatchRequestSchema,
 )
 from service.api.schemas import ErrorSchema, JobSchema
-from service.matching.filters import MatchRequest
 
 blp = Blueprint("matches", __name__, description="Complementary partner matching, explained")
-
-
-def to_request(args: dict[str, Any], service: Any) -> MatchRequest:
-    seeker = args.get("seeker") or {}
-    target = args.get("target") or seeker.get("kind") or "members"
-    participants = service.event_participants(args["event_id"]) if args.get("event_id") else None
-    return MatchRequest(
-        target=target, seeker_kind=seeker.get("kind"), seeker_id=seeker.get("id"), text=args.get("text"),
-        country=args.get("country"), cooperation_type=args.get("cooperation_type"),
-        countries=frozenset(args["countries"]), exclude_countries=frozenset(args["exclude_countries"]),
-        foreign_only=args.get("foreign_only"), clusters=frozenset(args["clusters"]),
-        participants=participants, certifications=frozenset(args["certifications"]),
-        offset=(args["page"] - 1) * args["page_size"], limit=args["page_size"])
 
 
 @blp.route("/matches")
@@ -44,7 +30,7 @@ class Matches(MethodView):
     def post(self, args: dict[str, Any]) -> Any:
         """Find complementary partners for a cluster, a member or a free-text need, with reasons"""
         service = services().match_service(principal())
-        page = service.find(to_request(args, service))
+        page = service.find(service.build_request(args))
         return {"seeker": page.seeker, "search_type": page.search_type, "total": page.total,
                 "page": args["page"], "page_size": args["page_size"], "items": page.items}
 
@@ -57,7 +43,7 @@ class Consortia(MethodView):
     def post(self, args: dict[str, Any]) -> Any:
         """Propose small sets of foreign partners that together fill the seeker's value-chain gaps"""
         service = services().match_service(principal())
-        return service.consortia(to_request(args, service), max_size=args["max_size"])
+        return service.consortia(service.build_request(args), max_size=args["max_size"])
 
 
 @blp.route("/match-batches")
@@ -82,7 +68,7 @@ class MatchBatchesById(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, job_id: str) -> Any:
         """Progress and summary of a match batch"""
-        return services().queue.status(job_id, services().guard(principal()))
+        return services().job_service(principal()).status(job_id)
 
 
 @blp.route("/match-batches/<job_id>/results.<any(json, csv):fmt>")

@@ -11,7 +11,6 @@ from marshmallow import Schema
 
 from service.api import principal, services
 from service.api.schemas import ErrorSchema, JobAcceptedSchema
-from service.uploads import accept_upload
 
 blp = Blueprint("ingest", __name__, description="Bulk profile ingestion")
 
@@ -32,7 +31,5 @@ class Ingest(MethodView):
         upload = files.get("file")
         if upload is None:
             abort(422, message="multipart field 'file' is required")
-        svc = services()
-        job_id = accept_upload(svc.queue, svc.settings.uploads_dir, kind, upload.filename, upload.stream,
-                               svc.guard(principal()))
+        job_id = services().upload_service(principal()).accept(kind, upload.filename, upload.stream)
         return {"job_id": job_id, "status_url": url_for("jobs.JobsById", job_id=job_id)}

@@ -1,24 +1,33 @@
-"""The `maillon` command line: ingest, serve, worker, demo (and later match, agenda, reindex)."""
+"""The `maillon` command group and the service's own commands: serve, worker, match, keys, agenda.
+
+Ingestion, reindex and the demo add themselves from `indexers` (see indexers/cli.py): the
+service never imports indexers.
+"""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from service.access.keys import SYSTEM
 from service.errors import ServiceError
 
 
-def _services(ctx: click.Context) -> Any:
+def services_of(ctx: click.Context) -> Any:
+    """The process's Services, built once from the settings and --data-dir."""
     from service.container import build_services
+    from service.cpu import limit_threads
     from service.settings import load_settings
 
-    if "services" not in ctx.obj:
-        overrides = {"data_dir": ctx.obj["data_dir"]} if ctx.obj.get("data_dir") else {}
-        ctx.obj["services"] = build_services(load_settings(overrides))
-    return ctx.obj["services"]
+    root = ctx.find_root()
+    if "services" not in root.obj:
+        overrides = {"data_dir": root.obj["data_dir"]} if root.obj.get("data_dir") else {}
+        settings = load_settings(overrides)
+        limit_threads(settings.cpu_threads)
+        root.obj["services"] = build_services(settings)
+    return root.obj["services"]
 
 
 @click.group()
@@ -31,44 +40,18 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj["data_dir"] = data_dir
 
 
-@main.command("ingest")
-@click.argument("kind", type=click.Choice(["clusters", "members"]))
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "xlsx"]), default=None,
-              help="Override the format guessed from the file name.")
-@click.option("--batch-size", default=256, show_default=True, help="Profiles embedded per batch.")
-@click.option("--json-report", is_flag=True, help="Print the full report as JSON.")
-@click.option("--enqueue", is_flag=True, help="Run as a background job on the RQ worker.")
-@click.pass_context
-def ingest_cmd(ctx: click.Context, kind: str, files: tuple[Path, ...], fmt: str | None,
-               batch_size: int, json_report: bool, enqueue: bool) -> None:
-    """Validate, normalise, embed and upsert profiles from CSV, JSON, JSONL or XLSX FILES.
-
-    Exit status: 0 all records ingested, 1 some records rejected, 2 a file could not be read.
-    """
-    from indexers.runner import run_ingest
-
-    services = _services(ctx)
-    status = 0
-    for path in files:
-        if enqueue:
-            job_id = services.queue.enqueue("indexers.jobs.ingest_file", kind, str(path.resolve()), path.name)
-            click.echo(f"{path.name}: queued as job {job_id}")
-            continue
-        status = max(status, run_ingest(services, kind, path, fmt, batch_size, json_report))
-    sys.exit(status)
-
-
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="RQ workers to start beside the API.")
 @click.pass_context
 def serve_cmd(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Run the API for development (production: gunicorn -c deploy/gunicorn.conf.py)."""
-    from indexers.runner import serve
+    """Run the API for development, with its workers and Redis; SIGTERM or Ctrl-C stops them all.
 
-    serve(_services(ctx), host, port, workers, ctx.obj.get("data_dir"))
+    Production: gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'."""
+    from service.cli.serve import serve
+
+    serve(services_of(ctx), host, port, workers)
 
 
 @main.command("worker")
@@ -78,7 +61,7 @@ def worker_cmd(ctx: click.Context, burst: bool) -> None:
     """Run an RQ worker with the model preloaded."""
     from service.worker import run_worker
 
-    run_worker(_services(ctx), burst=burst)
+    run_worker(services_of(ctx), burst=burst)
 
 
 @main.command("match")
@@ -86,61 +69,26 @@ def worker_cmd(ctx: click.Context, burst: bool) -> None:
 @click.option("--member", help="Find partners for this member id.")
 @click.option("--text", help="Find partners for a need written in any supported language.")
 @click.option("--target", type=click.Choice(["clusters", "members"]), help="What to search.")
-@click.option("--country", help="Your country, with --text.")
-@click.option("--type", type=click.Choice(["client", "distributor", "supplier", "licence",
-              "technology_partner", "research_partner", "investor", "consortium_partner"]),
-              help="Cooperation type sought.")
+@click.option("--country", help="Your country, with --text (a code or a name in any language).")
+@click.option("--type", "cooperation_type", help="Cooperation type sought (supplier, client, ...).")
 @click.option("--in", "countries", multiple=True, help="Only partners in this country (repeatable).")
-@click.option("--exclude", multiple=True, help="No partners in this country (repeatable).")
+@click.option("--exclude", "exclude_countries", multiple=True, help="No partners in this country (repeatable).")
 @click.option("--foreign-only/--any-country", default=None, help="Default: foreign-only for clusters.")
 @click.option("--limit", default=10, show_default=True)
 @click.option("--consortium", is_flag=True, help="Propose teams that fill the value-chain gaps.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
-def match_cmd(ctx: click.Context, **opts: Any) -> None:
+def match_cmd(ctx: click.Context, consortium: bool, as_json: bool, **opts: Any) -> None:
     """Rank complementary partners, with the reasons for each."""
-    from indexers.match_command import print_page, request_from_options
+    from service.cli.match import parse_request, print_consortia, print_page
 
-    service = _services(ctx).match_service()
-    req = request_from_options(opts)
-    if opts["consortium"]:
-        _print_json(service.consortia(req))
+    service = services_of(ctx).match_service(SYSTEM)
+    args = parse_request(opts, consortium)
+    req = service.build_request(args)
+    if consortium:
+        print_consortia(service.consortia(req, max_size=args["max_size"]), as_json)
         return
-    print_page(service.find(req), opts["as_json"])
-
-
-@main.command("demo")
-@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the API afterwards.")
-@click.option("--port", default=5000, show_default=True)
-@click.pass_context
-def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
-    """Ingest the bundled sample data, answer a sample match request, then serve the API."""
-    from indexers.runner import run_demo
-    from indexers.runner import serve as serve_api
-
-    if ctx.obj.get("data_dir") is None:
-        ctx.obj["data_dir"] = Path("var/demo")
-    services = _services(ctx)
-    token = run_demo(services)
-    click.echo()
-    click.secho(f"Demo admin API key: {token}", bold=True)
-    click.echo(f"  curl -H 'X-API-Key: {token}' http://127.0.0.1:{port}/clusters?country=DE")
-    click.echo(f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
-               f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' http://127.0.0.1:{port}/matches")
-    if serve:
-        serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
-
-
-@main.command("reindex")
-@click.option("--to", "target", type=click.Choice(["elasticsearch", "embedded"]), required=True,
-              help="The backend to copy everything into (vectors included).")
-@click.pass_context
-def reindex_cmd(ctx: click.Context, target: str) -> None:
-    """Copy every profile from the configured backend to the other one, with a progress bar."""
-    from indexers.reindex import run_reindex
-
-    counts = run_reindex(_services(ctx).settings, target)
-    click.echo(f"copied {counts}")
+    print_page(service.find(req), as_json)
 
 
 @main.group("keys")
@@ -155,7 +103,7 @@ def keys_group() -> None:
 @click.pass_context
 def keys_create(ctx: click.Context, role: str, subject: str | None, name: str) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    key_id, token = _services(ctx).keys.create(role, subject, name)
+    key_id, token = services_of(ctx).keys.create(role, subject, name)
     click.echo(f"key id {key_id} ({role}{' ' + subject if subject else ''}):")
     click.echo(token)
 
@@ -164,7 +112,7 @@ def keys_create(ctx: click.Context, role: str, subject: str | None, name: str) -
 @click.pass_context
 def keys_list(ctx: click.Context) -> None:
     """List keys (never the tokens)."""
-    for key in _services(ctx).keys.list():
+    for key in services_of(ctx).keys.list():
         state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
         click.echo(f"{key['id']}  {key['role']:<15} {key['subject'] or '-':<40} {state}  {key['name'] or ''}")
 
@@ -174,12 +122,12 @@ def keys_list(ctx: click.Context) -> None:
 @click.pass_context
 def keys_revoke(ctx: click.Context, key_id: str) -> None:
     """Revoke a key by its id."""
-    _services(ctx).keys.revoke(key_id)
+    services_of(ctx).keys.revoke(key_id)
     click.echo(f"revoked {key_id}")
 
 
 def _register_groups() -> None:
-    from indexers.agenda_command import agenda
+    from service.cli.agenda import agenda
 
     main.add_command(agenda)
 
@@ -187,13 +135,11 @@ def _register_groups() -> None:
 _register_groups()
 
 
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def run() -> None:  # pragma: no cover - console entry
+def run(group: click.Group = main) -> None:  # pragma: no cover - console entry
     try:
-        main(obj={})
+        group(obj={})
     except ServiceError as exc:
         click.echo(f"error: {exc.message}", err=True)
+        for problem in (exc.errors or [])[:20] if isinstance(exc.errors, list) else []:
+            click.echo(f"  {problem}", err=True)
         sys.exit(2)

@@ -9,24 +9,43 @@ from typing import Any
 
 import click
 
-from service.matching.filters import MatchRequest
-
 CRITERIA_SHORT = {"complementarity": "need↔offer", "gap_filling": "gaps", "cross_border": "border",
                   "market_access": "market", "scope": "scope", "maturity": "maturity", "trust": "trust",
                   "capacity": "capacity", "competitor_penalty": "competitor"}
 
 
-def request_from_options(opts: dict[str, Any]) -> MatchRequest:
-    seeker_kind = "clusters" if opts["cluster"] else "members" if opts["member"] else None
-    seeker_id = opts["cluster"] or opts["member"]
-    if bool(seeker_id) == bool(opts["text"]):
+# CLI option → the API's request field, so both are validated by the same schema.
+_OPTION_FIELDS = {"cooperation_type": "cooperation_type", "countries": "countries",
+                  "exclude_countries": "exclude_countries", "foreign_only": "foreign_only",
+                  "target": "target", "country": "country", "text": "text"}
+
+
+def parse_request(opts: dict[str, Any], consortium: bool = False) -> dict[str, Any]:
+    """The options as the API would receive them, loaded by the API's own schema (countries by
+    code or name in any language, cooperation types, limits), so the CLI accepts what the API does."""
+    from marshmallow import ValidationError
+
+    from service.api.match_schemas import ConsortiumRequestSchema, MatchRequestSchema
+
+    seekers = [(kind, opts[key]) for key, kind in (("cluster", "clusters"), ("member", "members")) if opts.get(key)]
+    if len(seekers) + bool(opts.get("text")) != 1:
         raise click.UsageError("give one of --cluster ID, --member ID or --text TEXT")
-    return MatchRequest(
-        target=opts["target"] or seeker_kind or "members", seeker_kind=seeker_kind, seeker_id=seeker_id,
-        text=opts["text"], country=opts["country"], cooperation_type=opts["type"],
-        countries=frozenset(c.upper() for c in opts["countries"]),
-        exclude_countries=frozenset(c.upper() for c in opts["exclude"]),
-        foreign_only=opts["foreign_only"], limit=opts["limit"])
+    raw: dict[str, Any] = {field: opts[option] for option, field in _OPTION_FIELDS.items()
+                           if opts.get(option) not in (None, ())}
+    raw = {k: list(v) if isinstance(v, tuple) else v for k, v in raw.items()}
+    if seekers:
+        raw["seeker"] = {"kind": seekers[0][0], "id": seekers[0][1]}
+    raw["page_size"] = opts["limit"]
+    schema = ConsortiumRequestSchema() if consortium else MatchRequestSchema()
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        names = {v: f"--{k.replace('_', '-')}" for k, v in _OPTION_FIELDS.items()} | {
+            "countries": "--in", "exclude_countries": "--exclude", "cooperation_type": "--type",
+            "page_size": "--limit", "seeker": "--cluster/--member"}
+        problems = "; ".join(f"{names.get(field, field)}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                             for field, msgs in exc.messages.items())
+        raise click.UsageError(problems) from exc
 
 
 def print_page(page: Any, as_json: bool) -> None:
@@ -52,3 +71,25 @@ def print_page(page: Any, as_json: bool) -> None:
             arrow = "→" if pair["direction"] == "forward" else "←"
             line = f"{arrow} {pair['similarity']:.2f} “{pair['need']}” ↔ “{pair['offer']}”"
             click.echo("      " + textwrap.shorten(line, width - 6, placeholder=" …"))
+
+
+def print_consortia(result: dict[str, Any], as_json: bool) -> None:
+    """Each proposed team as a table: who covers which value-chain link."""
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    seeker = result["seeker"]
+    click.secho(f"Consortia for {seeker['name']} — gaps: "
+                f"{', '.join(seeker.get('gaps') or {}) or 'none declared'}", bold=True)
+    if not result["consortia"]:
+        click.echo("  no team of partners fills a gap")
+    for rank, team in enumerate(result["consortia"], 1):
+        click.echo()
+        click.secho(f"{rank}. score {team['score']:.3f}, covers {team['coverage']:.0%} of the gaps", fg="green", bold=True)
+        width = max([len(p["name"]) for p in team["partners"]] + [7])
+        click.echo(f"    {'partner':<{width}}  country  covers")
+        for partner in team["partners"]:
+            covers = ", ".join(g for g in partner.get("gap_links") or [] if g in team["covered"]) or "-"
+            click.echo(f"    {partner['name']:<{width}}  {partner.get('country') or '':<7}  {covers}")
+        if team["uncovered"]:
+            click.echo(f"    uncovered: {', '.join(team['uncovered'])}")

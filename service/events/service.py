@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from service.access.policy import SYSTEM_GUARD, Guard
+from service.access.policy import Guard
 from service.agenda.formats import dump_instance, load_instance
 from service.agenda.model import Instance
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -31,7 +31,7 @@ def _iso(moment: datetime) -> str:
 
 class EventService:
     def __init__(self, store: EventStore, index: ProfileIndex | None = None,
-                 clock: Callable[[], datetime] = utcnow, guard: Guard = SYSTEM_GUARD) -> None:
+                 clock: Callable[[], datetime] = utcnow, *, guard: Guard) -> None:
         self.store = store
         self.index = index
         self.clock = clock

@@ -64,6 +64,15 @@ class ProfileIndex(Protocol):
 
     dims: int | None
 
+    def check_model(self, model_name: str, dims: int) -> None:
+        """Raise ConfigurationError when the stored vectors come from another model."""
+
+    def warm(self) -> None:
+        """Load what every request needs (vectors, graphs) before the process forks."""
+
+    def after_fork(self) -> None:
+        """In a forked child: open its own connections; keep the data loaded before the fork."""
+
     def upsert(self, kind: str, profiles: Sequence[IndexedProfile]) -> None: ...
 
     def delete(self, kind: str, ids: Sequence[str]) -> int: ...
@@ -83,6 +92,8 @@ class ProfileIndex(Protocol):
     ) -> list[list[Hit]]: ...
 
     def items(self, kind: str, id: str) -> list[Item]: ...
+
+    def items_many(self, kind: str, ids: Sequence[str]) -> dict[str, list[Item]]: ...
 
     def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]: ...
 

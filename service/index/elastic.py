@@ -45,14 +45,20 @@ class ElasticIndex:
         self._expected: tuple[str, int] | None = None
         self._server: tuple[int, int] | None = None
         self._lock = threading.RLock()
+        self._connect: Any = None  # builds a new client (set by from_settings)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ElasticIndex:
         auth = (settings.es_username, settings.es_password) if settings.es_username else None
-        client = Elasticsearch(settings.es_url, api_key=settings.es_api_key, basic_auth=auth,
-                               ca_certs=settings.es_ca_certs, request_timeout=settings.es_timeout_s,
-                               max_retries=1, retry_on_timeout=True)
-        return cls(client, settings.es_url, settings.es_index_prefix, settings.config_dir / "mappings")
+
+        def connect() -> Elasticsearch:
+            return Elasticsearch(settings.es_url, api_key=settings.es_api_key, basic_auth=auth,
+                                 ca_certs=settings.es_ca_certs, request_timeout=settings.es_timeout_s,
+                                 max_retries=1, retry_on_timeout=True)
+
+        index = cls(connect(), settings.es_url, settings.es_index_prefix, settings.config_dir / "mappings")
+        index._connect = connect
+        return index
 
     def alias(self, kind: str, items: bool = False) -> str:
         return self.admin.alias(kind, items)
@@ -246,6 +252,17 @@ class ElasticIndex:
     def items(self, kind: str, id: str) -> list[Item]:
         resp = self._search(self.alias(kind, items=True), queries.items_body(id, MAX_ITEMS), "read items")
         return [] if resp is None else [documents.to_item(h["_source"]) for h in resp["hits"]["hits"]]
+
+    def items_many(self, kind: str, ids: Sequence[str]) -> dict[str, list[Item]]:
+        return {pid: self.items(kind, pid) for pid in ids}
+
+    def warm(self) -> None:
+        """Nothing to load: the vectors live in the server."""
+
+    def after_fork(self) -> None:
+        """A forked child gets its own connection pool (a socket must not serve two processes)."""
+        if self._connect is not None:
+            self.es = self.admin.es = self._connect()
 
     def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]:
         """Every profile with its items, read from the indices the aliases point to now."""

@@ -80,6 +80,12 @@ class EmbeddedIndex:
             self.store.set_meta("model", model_name)
             self.dims = dims
 
+    def warm(self) -> None:
+        self._sync()
+
+    def after_fork(self) -> None:
+        self.store.db.forget_connections()
+
     # -- writes -------------------------------------------------------------------------------
     def upsert(self, kind: str, profiles: Sequence[IndexedProfile]) -> None:
         if profiles and self.dims is None:

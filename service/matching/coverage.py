@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from service.domain import DomainConfig
+from service.domain_config import DomainConfig
 from service.index.base import ProfileFilter, ProfileIndex
 
 MAX_MEMBERS_READ = 1000

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from service.domain import DomainConfig
+from service.domain_config import DomainConfig
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileFilter, ProfileIndex
@@ -61,8 +61,7 @@ class Matcher:
         docs = self.index.get_many(req.target, candidate_ids)
         kept = [cid for cid in candidate_ids
                 if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
-        items_many = getattr(self.index, "items_many", None)
-        items = items_many(req.target, kept) if items_many else {cid: self.index.items(req.target, cid) for cid in kept}
+        items = self.index.items_many(req.target, kept)
         scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage), cid) for cid in kept),
                         key=lambda pair: (-pair[0].score, pair[1]))
         # Views and sentences only for the page asked for.

@@ -9,6 +9,7 @@ import pytest
 from indexers.pipeline import ingest
 from indexers.sources import read_records
 from service import EXTENSION, create_app
+from service.access.keys import SYSTEM
 
 DATA = Path(__file__).parent.parent / "data"
 ROLES = {
@@ -43,7 +44,7 @@ def world(tmp_path_factory, embedder, redis_url):
     p2 = client.post(f"/events/{event}/participants", headers=h, json={"member_id": "t-de-anodiser"}).get_json()["id"]
     p3 = client.post(f"/events/{event}/participants", headers=h, json={"name": "Standalone"}).get_json()["id"]
     rid = client.post(f"/events/{event}/participants/{p1}/requests", headers=h, json={"to": p2}).get_json()["id"]
-    services.agenda_service().generate(event, "preliminary", 5)
+    services.agenda_service(SYSTEM).generate(event, "preliminary", 5)
     job = services.queue.enqueue("builtins.len", [1], meta={"key_id": services.keys.verify(keys["admin"]).key_id})
     ids = {"event": event, "p1": p1, "p2": p2, "p3": p3, "rid": rid, "job": job}
     return client, keys, ids

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from service.access.keys import SYSTEM
+
 EVENT = {"title": "Aero Fair B2B", "days": ["2026-03-10", "2026-03-11"], "timezone": "Europe/Paris",
          "sessions": [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "17:00"}],
          "breaks": [{"start": "10:30", "end": "10:45"}], "slot_minutes": 30, "num_tables": 4,
@@ -69,7 +71,7 @@ def test_request_workflow(client, event) -> None:
 def test_pending_requests_expire(client, services, event) -> None:
     event_id, p = event
     rid = send(client, event_id, p[0], p[1]).get_json()["id"]
-    events = services.event_service()
+    events = services.event_service(SYSTEM)
     events.clock = lambda: datetime.now(UTC) + timedelta(hours=49)
     assert events.expire(event_id) == 1
     assert events.store.request(event_id, rid)["status"] == "expired"
@@ -99,7 +101,7 @@ def test_agenda_contacts_and_exports(client, services, event) -> None:
     client.post(f"/events/{event_id}/requests/{accepted}/accept")
     send(client, event_id, p[0], p[2])  # stays pending
     send(client, event_id, p[3], p[5], priority=3)
-    services.agenda_service().generate(event_id, "preliminary", 10)
+    services.agenda_service(SYSTEM).generate(event_id, "preliminary", 10)
     agenda = client.get(f"/events/{event_id}/participants/{p[0]}/agenda").get_json()
     by_other = {m["with"]["id"]: m for m in agenda["meetings"]}
     assert set(by_other) == {p[1], p[2]}
@@ -124,7 +126,7 @@ def test_final_agenda_absorbs_late_changes_without_moving_meetings(client, servi
     for frm, to in [(p[0], p[1]), (p[2], p[3]), (p[4], p[1]), (p[3], p[5])]:
         rid = send(client, event_id, frm, to).get_json()["id"]
         client.post(f"/events/{event_id}/requests/{rid}/accept")
-    agendas = services.agenda_service()
+    agendas = services.agenda_service(SYSTEM)
     agendas.generate(event_id, "final", 10)
     final = {(m["a"], m["b"]): (m["slot"], m["table"]) for m in agendas.latest(event_id)["schedule"]["meetings"]}
     ics_before = client.get(f"/events/{event_id}/participants/{p[3]}/agenda.ics").get_data(as_text=True)

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import keyed_client
-
 from indexers.pipeline import ingest
 from indexers.sources import read_records
+from tests.conftest import keyed_client
 
 DATA = Path(__file__).parent.parent / "data"
 

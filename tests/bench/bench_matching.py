@@ -112,7 +112,7 @@ def to_markdown(results: dict[str, Scores]) -> str:
 
 
 def main() -> None:
-    from service.domain import load_domain
+    from service.domain_config import load_domain
     from service.embeddings import load_embedder
     from service.settings import REPO_CONFIG_DIR, load_settings
 

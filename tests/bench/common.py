@@ -106,7 +106,7 @@ def get_embedder() -> Any:
 
 
 def get_domain() -> Any:
-    from service.domain import load_domain
+    from service.domain_config import load_domain
     from service.settings import REPO_CONFIG_DIR
 
     return load_domain(REPO_CONFIG_DIR)

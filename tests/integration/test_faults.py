@@ -71,7 +71,7 @@ def fault_queue(tmp_path):
 
 def start_worker(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, REDIS_URL=url, MAILLON_DATA_DIR=str(data_dir))
-    return subprocess.Popen([sys.executable, "-m", "indexers", "worker"], env=env, start_new_session=True,
+    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from indexers.sample_data import generate, showcases
-from service.domain import fold
+from service.domain_config import fold
 from service.vocab import OfferType, RequestType
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from service.domain import load_domain
+from service.domain_config import load_domain
 from service.errors import ConfigurationError
 from service.settings import REPO_CONFIG_DIR, load_settings
 

@@ -1,0 +1,1 @@
+"""The `maillon` command line (the service's commands; indexers adds ingest, reindex, demo)."""
