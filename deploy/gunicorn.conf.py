@@ -31,31 +31,21 @@ def _services(server: Any) -> Any:
 
 
 def when_ready(server: Any) -> None:
-    """Load the model in the master before the workers fork (only loading: no encode here, so
-    no torch thread pool exists yet to be copied into the children)."""
+    """Load the model and the vectors in the master before the workers fork (loading only: no
+    encode here, so no torch thread pool exists yet to be copied into the children)."""
     services = _services(server)
-    _ = services.embedder
-    # Load the vector sets (and build any HNSW graph) once here: the workers share the pages.
-    sync = getattr(services.index, "_sync", None)
-    if sync is not None:
-        sync()
+    services.warm()
+    try:
+        services.redis_url()  # the embedded default's local Redis: owned and supervised by the master
+    except Exception as exc:  # noqa: BLE001 - matches still work without jobs; /health says degraded
+        server.log.warning("Redis unavailable at start: %s", exc)
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """Each worker opens its own SQLite connections (a connection must not cross a fork) and
-    shares the cores with its siblings instead of every torch pool claiming all of them."""
-    services = _services(server)
-    store = getattr(services.index, "store", None)
-    for holder in [store, *services.extras.values()]:
-        db = getattr(holder, "db", None)
-        if db is not None and hasattr(db, "forget_connections"):
-            db.forget_connections()
-    try:
-        import torch
+    """Each worker opens its own connections (none may cross a fork) and keeps MAILLON_CPU_THREADS
+    threads; then it encodes every value-chain link's gap text once, so first matches pay no model call."""
+    from service.access.keys import SYSTEM
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
-    except ImportError:
-        pass
-    # Encode every value-chain link's gap text once per worker, after the fork (torch must not
-    # run in the master before it forks), so the first matches pay no model call.
-    services.match_service().matcher.gap_vectors_warm()
+    services = _services(server)
+    services.after_fork()
+    services.match_service(SYSTEM).matcher.gap_vectors_warm()

@@ -38,6 +38,16 @@ def test_ingest_exit_codes_and_match_table(tmp_path, monkeypatch, embedder) -> N
     as_json = json.loads(run("--data-dir", data_dir, "match", "--text", "anodisation aluminium",
                              "--target", "clusters", "--json").output)
     assert as_json["items"]
+    # Country names are read as the API reads them: "Deutschland", "Germany" and "DE" are one country.
+    for spelling in ("DE", "Germany", "Deutschland", "allemagne"):
+        named = json.loads(run("--data-dir", data_dir, "match", "--text", "anodisation aluminium",
+                               "--target", "clusters", "--in", spelling, "--json").output)
+        assert named["items"] and {m["country"] for m in named["items"]} == {"DE"}, spelling
+    unknown = run("--data-dir", data_dir, "match", "--text", "anodisation", "--in", "Atlantis")
+    assert unknown.exit_code == 2 and "--in" in unknown.output
+    teams = run("--data-dir", data_dir, "match", "--cluster", "t-fr-aero", "--consortium")
+    assert teams.exit_code == 0, teams.output
+    assert "partner" in teams.output and "covers" in teams.output and not teams.output.lstrip().startswith("{")
 
 
 def test_agenda_solve_and_late_changes(tmp_path) -> None:

@@ -69,3 +69,24 @@ def test_domain_duplicate_links_rejected(tmp_path: Path) -> None:
         "      - {key: a, labels: {en: A}}\n      - {key: a, labels: {en: A2}}\n")
     with pytest.raises(ConfigurationError, match="duplicate link keys"):
         load_domain(config)
+
+
+def test_relative_paths_are_made_absolute_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings({"data_dir": "var/demo"}, environ={})
+    assert s.data_dir == tmp_path / "var" / "demo" and s.data_dir.is_absolute()
+    assert load_settings(environ={}).data_dir == tmp_path / "var"
+    assert load_settings(environ={"MAILLON_MODEL_CACHE": "m"}).models_dir == tmp_path / "m"
+
+
+def test_an_unknown_override_is_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="data_dri"):
+        load_settings({"data_dri": "/tmp/x"}, environ={})
+
+
+def test_missing_matching_config_fails_at_startup(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(REPO_CONFIG_DIR, config)
+    (config / "matching.yaml").unlink()
+    with pytest.raises(ConfigurationError, match="matching.yaml"):
+        load_domain(config)
