@@ -14,11 +14,11 @@ def check_health(services: Services) -> dict[str, Any]:
     except ServiceError as exc:
         report["store"] = {"ok": False, "error": exc.message}
         report["status"] = "unavailable"
-    embedder = services._embedder
+    loaded = services.embedder_loaded
     report["model"] = {
         "name": services.settings.model_name,
-        "loaded": embedder is not None,
-        "dims": getattr(embedder, "dims", None),
+        "loaded": loaded,
+        "dims": services.embedder.dims if loaded else None,
     }
     try:
         ok = services.queue.ping()

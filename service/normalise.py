@@ -55,11 +55,6 @@ def country_code(value: str) -> str | None:
     return found
 
 
-def country_name(code: str) -> str:
-    found = pycountry.countries.get(alpha_2=code)
-    return found.name if found else code
-
-
 def nace_code(value: str) -> str | None:
     """NACE Rev.2 code in dotted form ('25.62', '25.6', '25'), accepting '2562', 'C25.62'; else None."""
     if not isinstance(value, str):

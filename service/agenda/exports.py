@@ -40,10 +40,6 @@ def participant_agenda(instance: Instance, schedule: Schedule, pid: str) -> dict
             "meetings": rows}
 
 
-def all_agendas(instance: Instance, schedule: Schedule) -> dict[str, dict[str, Any]]:
-    return {p.id: participant_agenda(instance, schedule, p.id) for p in instance.participants}
-
-
 # ------------------------------------------------------------------ ICS
 
 def update_sequences(event: str, schedule: Schedule,

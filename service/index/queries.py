@@ -82,10 +82,6 @@ def list_body(flt: ProfileFilter, offset: int, limit: int) -> dict[str, Any]:
     }
 
 
-def count_body() -> dict[str, Any]:
-    return {"query": {"match_all": {}}}
-
-
 def scan_body(after: str | None, size: int) -> dict[str, Any]:
     """A page of iter_profiles: search_after on the keyword id (`_id` sorting is not portable)."""
     body: dict[str, Any] = {"query": {"match_all": {}}, "sort": [{"id": "asc"}], "size": size,

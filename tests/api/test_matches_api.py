@@ -18,10 +18,20 @@ def load(services) -> None:
         ingest(read_records(path, kind), kind, services.index, services.embedder, services.domain)
 
 
+@pytest.fixture(scope="module")
+def loaded_app(tmp_path_factory, embedder, redis_url):
+    """Embedded once for the module: these tests only read."""
+    from service import EXTENSION, create_app
+
+    app = create_app({"data_dir": tmp_path_factory.mktemp("matches"), "embedder": embedder,
+                      "redis_url": redis_url, "model_name": embedder.name})
+    load(app.extensions[EXTENSION])
+    return app
+
+
 @pytest.fixture
-def loaded(client, services):
-    load(services)
-    return client
+def loaded(loaded_app):
+    return keyed_client(loaded_app)
 
 
 def test_match_a_cluster(loaded) -> None:
