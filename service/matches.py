@@ -33,6 +33,9 @@ class MatchService:
         self.queue = queue  # a provider: Redis is only touched when a batch is started
         self.participants = participants  # callable(event_id) -> set of profile ids, once events exist
 
+    def event_suggestions(self, event_id: str, pid: str, limit: int = 10) -> dict[str, Any]:
+        return event_suggestions(self, event_id, pid, limit)
+
     def build_request(self, args: dict[str, Any]) -> MatchRequest:
         """A MatchRequest from arguments loaded by MatchRequestSchema (API, CLI and web pages):
         the target defaults to the seeker's kind, or members for a free-text need."""
@@ -136,10 +139,10 @@ def _match_dict(m: Any) -> dict[str, Any]:
     return asdict(m)
 
 
-def event_suggestions(service: MatchService, events: Any, event_id: str, pid: str,
-                      limit: int = 10) -> dict[str, Any]:
+def event_suggestions(service: MatchService, event_id: str, pid: str, limit: int = 10) -> dict[str, Any]:
     """Whom a participant should meet at the event, and why: the matcher restricted to the
     event's participants (their member profiles), mapped back to participant ids."""
+    events = service.events
     me = events.participant(event_id, pid)
     events.guard.check_participant(events.event(event_id), me, "read suggestions")
     if not me.get("member_id"):

@@ -18,7 +18,6 @@ from service.events.schemas import (
     ParticipantPublicSchema,
     ParticipantSchema,
 )
-from service.matches import event_suggestions
 
 blp = Blueprint("events", __name__, description="B2B events, meeting requests and agendas")
 
@@ -104,7 +103,7 @@ class Suggestions(MethodView):
     @blp.response(200)
     def get(self, event_id: str, pid: str) -> Any:
         """Whom this participant should meet at the event, and why"""
-        return event_suggestions(services().match_service(principal()), _events(), event_id, pid)
+        return services().match_service(principal()).event_suggestions(event_id, pid)
 
 
 @blp.route("/events/<event_id>/participants/<pid>/requests")
