@@ -72,7 +72,8 @@ class Outcome:
 @dataclass
 class MaillonRun:
     ranking: list[str]
-    rejected: dict[str, list[str]] = field(default_factory=dict)  # id -> "field: message"
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # id -> ["field: message"]
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # id -> ["field: message"]
     seeker_rejected: bool = False
 
 
@@ -140,6 +141,7 @@ def run_maillon(s: Scenario, data: OpenSet, embedder: Any, domain: Any, workdir:
     if s.seeker_kind:
         records.setdefault(s.seeker_kind, []).insert(0, data.profiles[s.seeker_kind][s.seeker])
     rejected: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
     for kind, rows in records.items():
         if force_in:
             from tests.bench.open_force import force_in as coerce
@@ -147,16 +149,21 @@ def run_maillon(s: Scenario, data: OpenSet, embedder: Any, domain: Any, workdir:
             rows = [coerce(r, kind, domain) for r in rows]
         path = folder / f"{kind}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        report = ingest(read_records(path, kind), kind, index, embedder, domain, source=path.name)
-        for err in report.errors:  # locators read "<file> line N"
-            pid = rows[int(err["locator"].rsplit(" ", 1)[1]) - 1]["id"]
-            rejected.setdefault(pid, []).append(f"{err['field']}: {err['message']}")
+        source = list(read_records(path, kind))
+        owner = {rec.locator: (rec.data or {}).get("id") for rec in source}
+        report = ingest(source, kind, index, embedder, domain, source=path.name)
+        for err in report.errors:
+            rejected.setdefault(owner.get(err["locator"], err["locator"]), []).append(
+                f"{err['field']}: {err['message']}")
+        for warn in report.warnings:
+            warnings.setdefault(owner.get(warn["locator"], warn["locator"]), []).append(
+                f"{warn['field']}: {warn['message']}")
     if s.seeker and s.seeker in rejected:
-        return MaillonRun([], rejected, seeker_rejected=True)
+        return MaillonRun([], rejected, warnings, seeker_rejected=True)
     req = MatchRequest(target=s.target, seeker_kind=s.seeker_kind, seeker_id=s.seeker, text=s.text,
                        country=s.country if s.text else None, participants=frozenset(s.ids()), limit=50)
     page = Matcher(index, embedder, domain, gap_vectors=gap_vectors).find(req)
-    return MaillonRun([m.id for m in page.items], rejected)
+    return MaillonRun([m.id for m in page.items], rejected, warnings)
 
 
 # -- all rankers over the set ----------------------------------------------------------------
@@ -233,14 +240,22 @@ def to_markdown(results: Results, data: OpenSet) -> str:
 def ingest_summary(results: Results, data: OpenSet) -> str:
     """How much of the set the product's ingest refused, and why (by field)."""
     rejected: dict[str, list[str]] = {}
+    warned: dict[str, list[str]] = {}
     for run in results.runs.values():
         rejected.update(run.rejected)
+        warned.update(run.warnings)
     used = {pid for s in results.scenarios for pid in s.ids() + ([s.seeker] if s.seeker else [])}
     seekers = sum(run.seeker_rejected for run in results.runs.values())
-    fields = Counter(msg.split(":", 1)[0].split(".")[0] for msgs in rejected.values() for msg in set(msgs))
-    causes = ", ".join(f"{name} {count}" for name, count in fields.most_common())
     return (f"Ingest: {len(rejected)} of {len(used)} records rejected; {seekers} of "
-            f"{len(results.runs)} searches lost their seeker. Rejected records by field: {causes or 'none'}.")
+            f"{len(results.runs)} searches lost their seeker. Rejected records by field: "
+            f"{_by_field(rejected)}. Records with warnings, by field: {_by_field(warned)}.")
+
+
+def _by_field(messages: dict[str, list[str]]) -> str:
+    """How many records have a message on each top-level field ("offers.0.link" counts as offers)."""
+    fields = Counter(name for msgs in messages.values()
+                     for name in {msg.split(":", 1)[0].split(".")[0] for msg in msgs})
+    return ", ".join(f"{name} {count}" for name, count in fields.most_common()) or "none"
 
 
 def details(results: Results) -> str:
