@@ -5,7 +5,7 @@ Each scenario's seeker and candidates go into a fresh embedded index through the
 ingest (indexers.sources.read_records + indexers.pipeline.ingest); what the ingest rejects is
 counted and left out of Maillon's ranking, the baselines score the raw records.
 
-Run: python -m tests.bench.bench_open_matching [--only c01,m02] [--force-in] [--details]"""
+Run: python -m tests.bench.bench_open_matching [--only c01,m02] [--force-in] [--details] [--json out.json]"""
 from __future__ import annotations
 
 import argparse
@@ -266,7 +266,10 @@ def details(results: Results) -> str:
         for ranker, by_id in results.outcomes.items():
             o = by_id[s.id]
             shown = " > ".join(f"{pid}[{role.get(pid, '?')}]" for pid in o.ranking)
-            lines.append(f"  {ranker:10} {'PASS' if o.passed else 'fail'} {shown or '(nothing)'}")
+            run = results.runs.get(s.id) if ranker == "maillon" else None
+            lost = (f"  (ingest rejected {len(run.rejected)}"
+                    f"{', the seeker among them' if run.seeker_rejected else ''})") if run and run.rejected else ""
+            lines.append(f"  {ranker:10} {'PASS' if o.passed else 'fail'} {shown or '(nothing)'}{lost}")
     return "\n".join(lines)
 
 
@@ -280,6 +283,7 @@ def main() -> None:
     parser.add_argument("--force-in", action="store_true",
                         help="coerce what today's ingest rejects (see tests/bench/open_force.py)")
     parser.add_argument("--details", action="store_true", help="print every ranking")
+    parser.add_argument("--json", type=Path, help="also write every ranking and outcome to this file")
     args = parser.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model_name, settings.models_dir)
@@ -292,6 +296,23 @@ def main() -> None:
     print(to_markdown(results, data))
     if args.details:
         print("\n" + details(results))
+    if args.json:
+        args.json.write_text(json.dumps(as_json(results), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def as_json(results: Results) -> dict[str, Any]:
+    """Per scenario and ranker: the ranking and its outcome; for Maillon, what the ingest said."""
+    out: dict[str, Any] = {}
+    for s in results.scenarios:
+        row: dict[str, Any] = {r: {"ranking": o[s.id].ranking, "passed": o[s.id].passed, "rr": o[s.id].rr,
+                                   "lookalike_first": o[s.id].lookalike_first}
+                               for r, o in results.outcomes.items()}
+        if s.id in results.runs:
+            run = results.runs[s.id]
+            row["ingest"] = {"rejected": run.rejected, "warnings": run.warnings,
+                             "seeker_rejected": run.seeker_rejected}
+        out[s.id] = row
+    return out
 
 
 if __name__ == "__main__":
