@@ -23,6 +23,7 @@ KINDS = {"cluster": ("clusters", "clusters"), "member": ("members", "members"), 
 ROLES = ("good", "lookalike", "other_buyer", "same_language", "same_country", "other")
 DISTRACTORS = ("lookalike", "other_buyer", "same_language")
 RANKERS = ("maillon", "cosine", "bm25", "need_offer")
+SELLING = {"client", "distributor", "licence"}  # request types of a seeker that sells
 
 
 @dataclass
@@ -59,6 +60,13 @@ class OpenSet:
     def language(self, s: Scenario) -> str:
         record = self.seeker_record(s)
         return s.language or (record or {}).get("language") or "?"
+
+    def direction(self, s: Scenario) -> str:
+        """'sells' when the seeker asks for clients, distributors or licensees, else 'buys'."""
+        if s.kind == "text":
+            return "buys (free text)"
+        asked = {r.get("type") for r in (self.seeker_record(s) or {}).get("requests") or []}
+        return "sells" if asked & SELLING else "buys"
 
 
 @dataclass
@@ -173,6 +181,7 @@ class Results:
     runs: dict[str, MaillonRun]
     scenarios: list[Scenario]
     languages: dict[str, str]
+    directions: dict[str, str]
 
 
 def evaluate(data: OpenSet, embedder: Any, domain: Any, only: set[str] | None = None,
@@ -205,7 +214,8 @@ def evaluate(data: OpenSet, embedder: Any, domain: Any, only: set[str] | None = 
                 else:
                     ranking = rank_need_offer(vectors, seeker, s.text, cands)
                 outcomes[ranker][s.id] = judge(s, ranking, bad)
-    return Results(outcomes, runs, scenarios, {s.id: data.language(s) for s in scenarios})
+    return Results(outcomes, runs, scenarios, {s.id: data.language(s) for s in scenarios},
+                   {s.id: data.direction(s) for s in scenarios})
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -222,7 +232,8 @@ def to_markdown(results: Results, data: OpenSet) -> str:
         rate, mrr, first = summary(list(by_id.values()))
         lines.append(f"| {ranker} | {rate:.0%} ({sum(o.passed for o in by_id.values())}/{n}) "
                      f"| {mrr:.3f} | {first}/{n} |")
-    for title, key in (("kind", lambda s: s.kind), ("seeker language", lambda s: results.languages[s.id])):
+    for title, key in (("kind", lambda s: s.kind), ("seeker language", lambda s: results.languages[s.id]),
+                       ("direction", lambda s: results.directions[s.id])):
         groups: dict[str, list[Scenario]] = {}
         for s in results.scenarios:
             groups.setdefault(key(s), []).append(s)
