@@ -284,8 +284,15 @@ def details(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _load_domain(config_dir: Path) -> Any:
+    try:  # main renamed service.domain to service.domain_config (686ae7a); this branch predates it
+        from service.domain_config import load_domain
+    except ImportError:
+        from service.domain import load_domain
+    return load_domain(config_dir)
+
+
 def main() -> None:
-    from service.domain import load_domain
     from service.embeddings import load_embedder
     from service.settings import REPO_CONFIG_DIR, load_settings
 
@@ -298,7 +305,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model_name, settings.models_dir)
-    domain = load_domain(REPO_CONFIG_DIR)
+    domain = _load_domain(REPO_CONFIG_DIR)
     data = load_set()
     only = set(args.only.split(",")) if args.only else None
     results = evaluate(data, embedder, domain, only, force_in=args.force_in)
