@@ -5,6 +5,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.access.keys import Principal
+from service.cooperation.service import CooperationService, build_cooperation, refresh_weights
 from service.domain import DomainConfig, load_domain
 from service.embeddings import Embedder, load_embedder
 from service.errors import BackendUnavailableError
@@ -64,6 +66,7 @@ class Services:
 
         events = self.event_service(principal)
         gap_vectors = self.extras.setdefault("gap_vectors", {})
+        refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
         return MatchService(Matcher(self.index, self.embedder, self.domain, gap_vectors),
                             self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
@@ -74,7 +77,9 @@ class Services:
 
         if "event_store" not in self.extras:
             self.extras["event_store"] = EventStore(self.settings.data_dir / "events.sqlite3")
-        return EventService(self.extras["event_store"], self.index, guard=self.guard(principal))
+        listeners = () if principal is None else (
+            lambda event_id, req: self.cooperation_service(principal).outcomes.request_answered(event_id, req),)
+        return EventService(self.extras["event_store"], self.index, guard=self.guard(principal), listeners=listeners)
 
     def agenda_service(self, principal: Any = None) -> Any:
         from service.events.agendas import AgendaService
@@ -84,7 +89,12 @@ class Services:
     def profile_service(self, principal: Any = None) -> Any:
         from service.profiles import ProfileService
 
-        return ProfileService(self.index, self.guard(principal), self.event_service(principal))
+        cooperation = self.cooperation_service(principal) if principal is not None else None
+        return ProfileService(self.index, self.guard(principal), self.event_service(principal), cooperation)
+
+    def cooperation_service(self, principal: Principal) -> CooperationService:
+        """Records, outcomes, figures and learned weights; refuses without a named caller."""
+        return build_cooperation(self, principal)
 
     def guard(self, principal: Any = None) -> Any:
         from service.access.policy import SYSTEM_GUARD, Guard

@@ -73,7 +73,7 @@ def init_api(app: Flask) -> Api:
     init_auth(app, app.extensions["maillon"])
     for module in (health, profiles, uploads, jobs, audit):
         api.register_blueprint(module.blp)
-    for module_name in ("matches", "events"):  # later capabilities register when present
+    for module_name in ("matches", "events", "cooperation"):  # later capabilities register when present
         module = _optional(f"service.api.{module_name}")
         if module is not None:
             api.register_blueprint(module.blp)
