@@ -180,8 +180,10 @@ def keys_revoke(ctx: click.Context, key_id: str) -> None:
 
 def _register_groups() -> None:
     from indexers.agenda_command import agenda
+    from service.cooperation.cli import cooperation
 
     main.add_command(agenda)
+    main.add_command(cooperation)
 
 
 _register_groups()
