@@ -123,3 +123,63 @@ def test_from_match_to_agreement_and_figures(story_app) -> None:
             "value": "1"} in rows
     assert organiser.get("/cooperation-figures?cluster=t-fr-aero").status_code == 403
     assert outsider.get(f"/cooperations/{record['id']}").status_code == 403
+
+
+def _seed_outcomes(store, n: int = 160) -> None:
+    """Past outcomes: good partners were those giving market access and trust."""
+    import numpy as np
+
+    from service.matching.weights import CRITERIA, PENALTY
+
+    rng = np.random.default_rng(11)
+    for i in range(n):
+        scores = {"complementarity": rng.uniform(0.2, 0.9), "market_access": rng.choice([0.0, 1.0]),
+                  "trust": rng.choice([0.0, 0.5, 1.0]), "cross_border": rng.uniform(0.4, 1), "capacity": rng.uniform()}
+        good = scores["market_access"] + scores["trust"] + rng.normal(0, 0.3) > 1.0
+        criteria = {k: {"score": float(scores.get(k, 0.0)), "weight": 0.1, "contribution": 0.0, "reason": None}
+                    for k in (*CRITERIA, PENALTY)}
+        store.put_record({
+            "id": f"co-seed-{i}", "created_at": "2026-02-01T10:00:00Z", "stage": "contact", "agreement_type": None,
+            "parties": [{"kind": "members", "id": f"seed-a{i}", "clusters": []},
+                        {"kind": "members", "id": f"seed-b{i}", "clusters": []}],
+            "signals": [{"kind": "accepted" if good else "declined"}], "meetings": [],
+            "match": {"search_type": "members", "seeker": f"seed-s{i % 30}", "partner": f"seed-b{i}",
+                      "criteria": criteria}})
+        if good and i % 2:
+            store.put_outcome({"record_id": f"co-seed-{i}", "meeting_key": f"x/{i}", "side": "0", "held": True,
+                               "rating": 5, "at": "2026-03-01T10:00:00Z"})
+
+
+def test_weights_fitted_by_the_worker_applied_by_an_admin_and_rolled_back(story_app) -> None:
+    from tests.conftest import wait_for_job
+
+    services = story_app.extensions[EXTENSION]
+    admin, manager = _client(story_app, "admin"), _client(story_app, "cluster_manager", "t-fr-aero")
+    sme = _client(story_app, "member", "t-fr-sme")
+    assert manager.post("/weight-proposals", json={}).status_code == 403
+    _seed_outcomes(services.cooperation_service(services.keys.verify(
+        services.keys.create("admin", None, "seed")[1])).records.store)
+
+    accepted = admin.post("/weight-proposals", json={"search_types": ["members", "clusters"]})
+    assert accepted.status_code == 202, accepted.get_json()
+    job = wait_for_job(admin, accepted.get_json()["job_id"])
+    assert job["status"] == "finished", job
+    by_type = {p["search_type"]: p for p in job["result"]["proposals"]}
+    assert by_type["clusters"]["status"] == "too_few_examples" and "need" in by_type["clusters"]["message"]
+    proposal = admin.get(f"/weight-proposals/{by_type['members']['id']}").get_json()
+    assert proposal["status"] == "proposed" and proposal["gain"]["auc"] > 0
+    fitted = proposal["fitted_weights"]
+
+    before = sme.post("/matches", json={"seeker": {"kind": "members", "id": "t-fr-sme"}}).get_json()
+    assert admin.post(f"/weight-proposals/{by_type['clusters']['id']}/apply").status_code == 409
+    applied = admin.post(f"/weight-proposals/{proposal['id']}/apply")
+    assert applied.status_code == 200 and applied.get_json()["previous"]["complementarity"] == 0.45
+    after = sme.post("/matches", json={"seeker": {"kind": "members", "id": "t-fr-sme"}}).get_json()
+    weight = {k: v["weight"] for k, v in after["items"][0]["criteria"].items()}
+    assert weight["market_access"] == pytest.approx(fitted["market_access"], abs=2e-3)
+    assert weight["competitor_penalty"] == pytest.approx(fitted["competitor_penalty"], abs=1e-4)
+
+    assert admin.post("/weights/members/rollback").status_code == 200
+    restored = sme.post("/matches", json={"seeker": {"kind": "members", "id": "t-fr-sme"}}).get_json()
+    assert {k: v["weight"] for k, v in restored["items"][0]["criteria"].items()} == \
+        {k: v["weight"] for k, v in before["items"][0]["criteria"].items()}
