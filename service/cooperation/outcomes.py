@@ -9,18 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 from service.access.policy import cooperation_sides
-from service.cooperation.records import CooperationRecords, actor_of, iso
+from service.cooperation.records import CooperationRecords, actor_of, iso, meeting_key
 from service.cooperation.vocab import Source, Stage
 from service.errors import BackendUnavailableError, ConflictError, InvalidRequestError, NotFoundError
 
 # (follow-up id, delay) -> RQ job id
 Schedule = Callable[[str, timedelta], str]
-
-
-def meeting_key(meeting: dict[str, Any]) -> str:
-    if meeting.get("event_id"):
-        return f"{meeting['event_id']}/{meeting['request_id']}"
-    return f"outside/{meeting.get('date')}/{meeting.get('title') or ''}"
 
 
 class MeetingOutcomes:
@@ -150,6 +144,11 @@ class MeetingOutcomes:
 
     def ask(self, fid: str) -> dict[str, Any]:
         """The question becomes open for its side (pages and e-mails show it); idempotent."""
+        doc = self.store.follow_up(fid)
+        if doc is None:
+            raise NotFoundError(f"no follow-up question {fid!r}")
+        if doc["status"] != "scheduled":  # answered early, or cancelled when its party was deleted
+            return doc
         doc = self._follow_up(fid, "ask")
         if doc["status"] == "scheduled":
             doc.update(status="asked", asked_at=iso(self.records.clock()))

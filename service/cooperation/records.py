@@ -25,6 +25,13 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def meeting_key(meeting: dict[str, Any]) -> str:
+    """An event's meeting is its request; a meeting elsewhere is its date and title."""
+    if meeting.get("event_id"):
+        return f"{meeting['event_id']}/{meeting['request_id']}"
+    return f"outside/{meeting.get('date')}/{meeting.get('title') or ''}"
+
+
 def actor_of(guard: Guard) -> dict[str, Any]:
     p = guard.principal
     return {"role": p.role, "subject": p.subject, "key_id": p.key_id}
@@ -162,9 +169,11 @@ class CooperationRecords:
         return self.advance_to(record, Stage.FIRST_AGREEMENT.value, f"{agreement_type} agreement signed")
 
     def link_meeting(self, record: dict[str, Any], meeting: dict[str, Any], signal: str | None) -> dict[str, Any]:
-        known = {(m.get("event_id"), m.get("request_id")) for m in record["meetings"]}
+        known = {meeting_key(m) for m in record["meetings"]}
+        if meeting_key(meeting) in known and not signal:
+            return record
         entry = self._entry("meeting", signal or "", meeting=meeting)
-        if (meeting.get("event_id"), meeting.get("request_id")) not in known:
+        if meeting_key(meeting) not in known:
             record["meetings"].append(meeting)
         if signal:
             record["signals"].append({"kind": signal, "at": entry["at"], "meeting": meeting})

@@ -86,13 +86,17 @@ class WeightProposals:
         return version
 
     def rollback(self, search_type: str) -> dict[str, Any]:
-        """Back to the weights in use before the active version (the configured ones at the start)."""
+        """Undo the latest applied proposal still in force: back to the weights before it. Each
+        rollback goes one proposal further back, down to the configured weights."""
         check_weights_admin(self.guard, "roll back matching weights")
-        active = [v for v in self.store.weight_versions(search_type) if v["active"]]
-        if not active:
+        versions = self.store.weight_versions(search_type)
+        undone = {v["rollback_of"] for v in versions if v.get("rollback_of")}
+        standing = [v for v in versions if not v.get("rollback_of") and v["version"] not in undone]
+        if not standing:
             raise ConflictError(f"{search_type}: the configured weights are in use; nothing to roll back")
-        return self._new_version(search_type, active[-1]["previous"], f"rollback of version {active[-1]['version']}",
-                                 rollback_of=active[-1]["version"])
+        last = standing[-1]
+        return self._new_version(search_type, last["previous"], f"rollback of version {last['version']}",
+                                 rollback_of=last["version"])
 
     def _new_version(self, search_type: str, weights: dict[str, float], why: str, **extra: Any) -> dict[str, Any]:
         with self.store.transaction() as conn:

@@ -168,6 +168,7 @@ def test_export_and_deletion_keep_the_other_partys_history(tmp_path, embedder, r
     gone = record["parties"][0]
     assert gone["id"].startswith("deleted-") and gone["name"] == "(deleted member)"
     assert record["parties"][1]["id"] == "t-de-anodiser"
+    assert len(record["meetings"]) == 1  # both sides answered for the same meeting
     notes = [h.get("note") for h in record["history"] if h["action"] == "note"]
     assert notes == ["Angebot bis Juli", "(removed)"]
     assert "t-fr-sme" not in str(record) and "j.dupont" not in str(record)
