@@ -13,11 +13,14 @@ from service.api.schemas import ErrorSchema, JobAcceptedSchema
 from service.cooperation.schemas import (
     AgreementSchema,
     FigureQueryArgsSchema,
+    FiguresSchema,
     FollowSchema,
     FollowUpAnswerSchema,
+    FollowUpDumpSchema,
     FromRequestSchema,
     LearnSchema,
     NoteSchema,
+    OutcomeDumpSchema,
     OutcomeSchema,
     RecordCreateSchema,
     RecordQueryArgsSchema,
@@ -107,12 +110,12 @@ class Agreement(MethodView):
 @blp.route("/cooperations/<record_id>/outcomes")
 class Outcomes(MethodView):
     @blp.arguments(OutcomeSchema)
-    @blp.response(201)
+    @blp.response(201, OutcomeDumpSchema)
     def post(self, data: dict[str, Any], record_id: str) -> Any:
         """After a meeting: held or no-show, a 1-5 rating, follow-up intended, a private comment"""
         return _co().outcomes.record_outcome(record_id, data)
 
-    @blp.response(200)
+    @blp.response(200, OutcomeDumpSchema(many=True))
     def get(self, record_id: str) -> Any:
         """Outcomes: yours whole; of the other side only whether the meeting took place"""
         return _co().outcomes.outcomes(record_id)
@@ -120,7 +123,7 @@ class Outcomes(MethodView):
 
 @blp.route("/cooperations/<record_id>/follow-ups")
 class FollowUps(MethodView):
-    @blp.response(200)
+    @blp.response(200, FollowUpDumpSchema(many=True))
     def get(self, record_id: str) -> Any:
         """Your side's follow-up questions on this record (scheduled, asked, answered)"""
         return _co().outcomes.follow_ups(record_id)
@@ -128,7 +131,7 @@ class FollowUps(MethodView):
 
 @blp.route("/follow-ups")
 class OpenFollowUps(MethodView):
-    @blp.response(200)
+    @blp.response(200, FollowUpDumpSchema(many=True))
     def get(self) -> Any:
         """Follow-up questions asked of you and still open"""
         return _co().outcomes.open_questions()
@@ -137,7 +140,7 @@ class OpenFollowUps(MethodView):
 @blp.route("/follow-ups/<fid>")
 class FollowUpAnswer(MethodView):
     @blp.arguments(FollowUpAnswerSchema)
-    @blp.response(200)
+    @blp.response(200, FollowUpDumpSchema)
     def post(self, data: dict[str, Any], fid: str) -> Any:
         """Answer: was an agreement signed, of which type? (moves the record)"""
         return _co().outcomes.answer(fid, data)
@@ -146,7 +149,7 @@ class FollowUpAnswer(MethodView):
 @blp.route("/cooperation-figures")
 class Figures(MethodView):
     @blp.arguments(FigureQueryArgsSchema, location="query")
-    @blp.response(200)
+    @blp.response(200, FiguresSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Funnel figures per event, per cluster or overall: meetings, stages, agreements, months"""
         return _co().figures.figures(args.get("event_id"), args.get("cluster"))

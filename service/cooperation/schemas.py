@@ -134,3 +134,57 @@ class RecordSchema(Schema):
     created_by = fields.Dict()
     history = fields.List(fields.Dict())
     my_sides = fields.List(fields.Integer())
+
+
+class OutcomeDumpSchema(Schema):
+    """An outcome; of the other side's only record_id, meeting_key, side, party, held and at."""
+
+    record_id = fields.String()
+    meeting_key = fields.String()
+    meeting = fields.Dict()
+    side = fields.String()
+    party = fields.String()
+    held = fields.Boolean()
+    rating = fields.Integer(allow_none=True)
+    follow_up = fields.Boolean(allow_none=True)
+    comment = fields.String()
+    at = fields.String()
+    by = fields.Dict()
+
+
+class FollowUpDumpSchema(Schema):
+    id = fields.String()
+    record_id = fields.String()
+    side = fields.String()
+    party = fields.String()
+    meeting_key = fields.String()
+    delay_s = fields.Float()
+    due_at = fields.String()
+    status = fields.String(metadata={"description": "scheduled, asked, answered or cancelled"})
+    question = fields.String()
+    job_id = fields.String(allow_none=True)
+    scheduling_error = fields.String()
+    asked_at = fields.String(allow_none=True)
+    answered_at = fields.String(allow_none=True)
+    answer = fields.Dict(allow_none=True)
+
+
+class StageRowSchema(Schema):
+    stage = fields.String()
+    records = fields.Integer(metadata={"description": "records at this stage now"})
+    reached = fields.Integer(metadata={"description": "records that reached it (skipped stages count as passed)"})
+    conversion_to_next = fields.Float(allow_none=True)
+    median_days_in_stage = fields.Float(allow_none=True)
+
+
+class AgreementCountSchema(Schema):
+    type = fields.String()
+    count = fields.Integer()
+
+
+class FiguresSchema(Schema):
+    scope = fields.Dict()
+    totals = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    stages = fields.List(fields.Nested(StageRowSchema))
+    agreements_by_type = fields.List(fields.Nested(AgreementCountSchema))
+    series = fields.Dict(metadata={"description": "months, and one list of counts per metric, month by month"})
