@@ -34,6 +34,8 @@ class MeetingOutcomes:
         frm, to = (events.participant(event_id, req[k]) for k in ("from", "to"))
         if not (frm.get("member_id") and to.get("member_id")):
             return None
+        if any(self.records.index.get("members", p["member_id"]) is None for p in (frm, to)):
+            return None  # a profile deleted since registering: the answer stands, no record
         seeker, partner = ({"kind": "members", "id": p["member_id"]} for p in (frm, to))
         meeting = {"event_id": event_id, "request_id": req["id"], "at": req.get("answered_at")}
         existing = self.store.records_between(seeker["id"], partner["id"])
