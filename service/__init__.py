@@ -8,7 +8,7 @@ from flask import Flask
 
 EXTENSION = "maillon"
 # Prebuilt collaborators that tests (and the CLI) may hand to create_app instead of settings.
-COLLABORATORS = ("embedder", "index", "queue", "domain")
+COLLABORATORS = ("embedder", "index", "queue", "domain", "pipeline")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

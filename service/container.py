@@ -10,13 +10,17 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from service.access.audit import AuditLog, AuditService
 from service.access.keys import KeyStore, Principal
 from service.access.policy import Guard
+from service.cooperation.service import CooperationService, build_cooperation, refresh_weights
+from service.cooperation.settings import load_pipeline_config
+from service.cooperation.store import CooperationStore
+from service.cooperation.weights import base_weights
 from service.cpu import limit_threads
 from service.domain_config import DomainConfig, load_domain
 from service.embeddings import Embedder, load_embedder
@@ -50,6 +54,10 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # Each value-chain link's gap text, encoded once per process (see Matcher).
     gap_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # config/pipeline.yaml keys replaced by the caller (tests shorten the follow-up delays).
+    pipeline_overrides: dict[str, Any] | None = None
+    # Which applied weights this process uses (service.cooperation.refresh_weights).
+    weights_stamp: Any = None
 
     # -- clients --------------------------------------------------------------------------------
     @property
@@ -108,6 +116,19 @@ class Services:
     def event_store(self) -> EventStore:
         return EventStore(self.settings.data_dir / "events.sqlite3")
 
+    @cached_property
+    def cooperation_store(self) -> CooperationStore:
+        return CooperationStore(self.settings.data_dir / "cooperation.sqlite3")
+
+    @cached_property
+    def pipeline_config(self) -> dict[str, Any]:
+        return load_pipeline_config(self.settings.config_dir, self.pipeline_overrides)
+
+    @cached_property
+    def base_weights(self) -> dict[str, Any]:
+        """The hand-set weights of config/matching.yaml, before any learned ones were applied."""
+        return base_weights(self.domain.matching)
+
     # -- services, per caller -------------------------------------------------------------------
     def guard(self, caller: Principal) -> Guard:
         return Guard(caller)
@@ -117,6 +138,7 @@ class Services:
         from service.matching.matcher import Matcher
 
         events = self.event_service(caller)
+        refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
         return MatchService(Matcher(self.index, self.embedder, self.domain, self.gap_vectors),
                             self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
@@ -124,7 +146,9 @@ class Services:
     def event_service(self, caller: Principal) -> EventService:
         from service.events.service import EventService
 
-        return EventService(self.event_store, self.index, guard=self.guard(caller))
+        # An accepted request opens (or joins) a cooperation record between the two sides.
+        listeners = (lambda event_id, req: self.cooperation_service(caller).outcomes.request_answered(event_id, req),)
+        return EventService(self.event_store, self.index, guard=self.guard(caller), listeners=listeners)
 
     def agenda_service(self, caller: Principal) -> AgendaService:
         from service.events.agendas import AgendaService
@@ -134,7 +158,12 @@ class Services:
     def profile_service(self, caller: Principal) -> ProfileService:
         from service.profiles import ProfileService
 
-        return ProfileService(self.index, self.guard(caller), self.event_service(caller))
+        return ProfileService(self.index, self.guard(caller), self.event_service(caller),
+                              self.cooperation_service(caller))
+
+    def cooperation_service(self, caller: Principal) -> CooperationService:
+        """Records, outcomes, figures and learned weights."""
+        return build_cooperation(self, caller)
 
     def job_service(self, caller: Principal) -> JobService:
         return JobService(lambda: self.queue, self.guard(caller))
@@ -157,7 +186,7 @@ class Services:
         """In a forked child: no socket or SQLite connection may cross a fork."""
         limit_threads(self.settings.cpu_threads)
         self.index.after_fork()
-        for db_owner in (self.__dict__.get("keys"), self.__dict__.get("audit"), self.__dict__.get("event_store")):
+        for db_owner in (self.__dict__.get(name) for name in ("keys", "audit", "event_store", "cooperation_store")):
             if db_owner is not None:
                 db_owner.db.forget_connections()
         if self._queue is not None:
@@ -180,10 +209,12 @@ def build_index(settings: Settings) -> ProfileIndex:
 
 
 def build_services(settings: Settings, *, domain: DomainConfig | None = None, index: ProfileIndex | None = None,
-                   embedder: Embedder | None = None, queue: JobQueue | None = None) -> Services:
+                   embedder: Embedder | None = None, queue: JobQueue | None = None,
+                   pipeline: dict[str, Any] | None = None) -> Services:
     """Everything is checked here, at startup: configuration files, the store and the model."""
     services = Services(settings=settings, domain=domain or load_domain(settings.config_dir),
-                        index=index or build_index(settings))
+                        index=index or build_index(settings), pipeline_overrides=pipeline)
+    _ = services.pipeline_config  # config/pipeline.yaml is checked at startup too
     if embedder is not None:
         services.use_embedder(embedder)
     if queue is not None:

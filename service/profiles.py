@@ -19,8 +19,9 @@ class ProfilePage:
 
 
 class ProfileService:
-    def __init__(self, index: ProfileIndex, guard: Guard, events: Any = None) -> None:
+    def __init__(self, index: ProfileIndex, guard: Guard, events: Any = None, cooperation: Any = None) -> None:
         self.index = index
+        self.cooperation = cooperation  # CooperationService: a member's cooperation records
         self.guard = guard
         self.events = events  # EventService, for a member's own event data (export, deletion)
 
@@ -46,6 +47,8 @@ class ProfileService:
         out: dict[str, Any] = {"kind": kind, "profile": doc, "events": []}
         if self.events is not None and kind == "members":
             out["events"] = self.events.member_data(profile_id)
+        if self.cooperation is not None and kind == "members":
+            out.update(self.cooperation.member_data(doc))
         return out
 
     def delete(self, kind: str, profile_id: str) -> dict[str, Any]:
@@ -53,6 +56,8 @@ class ProfileService:
         are cancelled and stripped of contact details."""
         doc = self._doc(kind, profile_id)
         self.guard.check_profile_owner(kind, doc, "delete")
+        anonymised = self.cooperation.forget_member(doc) if self.cooperation is not None and kind == "members" else 0
         self.index.delete(kind, [profile_id])
         forgotten = self.events.forget_member(profile_id) if self.events is not None and kind == "members" else 0
-        return {"deleted": profile_id, "kind": kind, "event_participations_removed": forgotten}
+        return {"deleted": profile_id, "kind": kind, "event_participations_removed": forgotten,
+                "cooperation_records_anonymised": anonymised}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -40,6 +41,16 @@ class JobQueue:
                 retry=Retry(max=retries) if retries else None,
                 result_ttl=7 * 24 * 3600, failure_ttl=7 * 24 * 3600,
             )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
+        return job.id
+
+    def enqueue_in(self, delay: timedelta, func: str, *args: Any, description: str = "",
+                   meta: dict[str, Any] | None = None) -> str:
+        """Run a job (by dotted path) after `delay`: the worker's scheduler enqueues it when due."""
+        try:
+            job = self.queue.enqueue_in(delay, func, *args, description=description or func, meta=meta or {},
+                                        result_ttl=7 * 24 * 3600, failure_ttl=30 * 24 * 3600)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         return job.id

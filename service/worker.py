@@ -28,4 +28,4 @@ def run_worker(services: Services, burst: bool = False, preload: bool = True) ->
     connection = connect(services.redis_url())
     worker = MaillonWorker([QUEUE_NAME], connection=connection)
     logging.getLogger(__name__).info("worker %s listening on %s", worker.name, QUEUE_NAME)
-    return worker.work(burst=burst, with_scheduler=False)
+    return worker.work(burst=burst, with_scheduler=True)  # runs follow-ups scheduled with enqueue_in

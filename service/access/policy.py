@@ -110,3 +110,34 @@ class Guard:
             return
         raise self._deny("read this job")
 
+
+# -- cooperation records (appended for the cooperation pipeline) -----------------------------------
+def cooperation_sides(guard: Guard, record: dict[str, Any]) -> list[int]:
+    """The sides (0, 1) of a cooperation record the caller acts for: the party itself, the
+    cluster manager of a cluster party or of a member party's cluster, or an admin (both)."""
+    return [i for i, party in enumerate(record["parties"]) if guard.owns_profile(party["kind"], party)]
+
+
+def check_cooperation(guard: Guard, record: dict[str, Any], action: str) -> list[int]:
+    """Only the two parties, their cluster managers and admins see or change a record."""
+    sides = cooperation_sides(guard, record)
+    if not sides:
+        raise guard._deny(f"{action} cooperation record {record['id']!r}")
+    return sides
+
+
+def check_cooperation_figures(guard: Guard, cluster: str | None, event: dict[str, Any] | None) -> None:
+    """Funnel figures: an event's to its organiser, a cluster's to its manager, all to admins."""
+    p = guard.principal
+    if p.is_admin:
+        return
+    if event is not None and cluster is None and guard.manages_event(event):
+        return
+    if cluster is not None and event is None and p.role == "cluster_manager" and p.subject == cluster:
+        return
+    raise guard._deny("read these cooperation figures")
+
+
+def check_weights_admin(guard: Guard, action: str) -> None:
+    if not guard.admin:
+        raise guard._deny(action)

@@ -93,7 +93,7 @@ class MaillonApi(Api):
 def init_api(app: Flask) -> Api:
     from swagger_ui_bundle import swagger_ui_path
 
-    from service.api import audit, health, jobs, matches, profiles, uploads
+    from service.api import audit, cooperation, health, jobs, matches, profiles, uploads
     from service.api import events as events_api
     from service.api.auth import init_auth
     from service.api.static import static_blueprint
@@ -112,7 +112,7 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.options["security"] = [{"ApiKey": []}]
     init_auth(app, app.extensions["maillon"])
-    for module in (health, profiles, uploads, jobs, audit, matches, events_api):
+    for module in (health, profiles, uploads, jobs, audit, matches, events_api, cooperation):
         api.register_blueprint(module.blp)
     app.register_error_handler(ServiceError, api.handle_service_error)
     app.register_error_handler(Exception, api.handle_unexpected)

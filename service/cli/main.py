@@ -128,8 +128,10 @@ def keys_revoke(ctx: click.Context, key_id: str) -> None:
 
 def _register_groups() -> None:
     from service.cli.agenda import agenda
+    from service.cooperation.cli import cooperation
 
     main.add_command(agenda)
+    main.add_command(cooperation)
 
 
 _register_groups()

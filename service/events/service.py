@@ -31,8 +31,10 @@ def _iso(moment: datetime) -> str:
 
 class EventService:
     def __init__(self, store: EventStore, index: ProfileIndex | None = None,
-                 clock: Callable[[], datetime] = utcnow, *, guard: Guard) -> None:
+                 clock: Callable[[], datetime] = utcnow, *, guard: Guard,
+                 listeners: tuple[Callable[[str, dict[str, Any]], Any], ...] = ()) -> None:
         self.store = store
+        self.listeners = listeners  # told of every answered request (the cooperation pipeline)
         self.index = index
         self.clock = clock
         self.guard = guard
@@ -186,6 +188,8 @@ class EventService:
             raise ConflictError(f"request {rid!r} is {req['status']}, not pending")
         req.update(status="accepted" if accept else "declined", answered_at=_iso(self.clock()))
         self.store.put_request(event_id, req)
+        for listener in self.listeners:
+            listener(event_id, req)
         return req
 
     def expire(self, event_id: str) -> int:
