@@ -77,7 +77,7 @@ class Services:
         return EventService(self.extras["event_store"], self.index, guard=self.guard(principal))
 
     def agenda_service(self, principal: Any = None) -> Any:
-        from service.events.agendas import AgendaService
+        from service.agenda.service import AgendaService
 
         return AgendaService(self.event_service(principal), lambda: self.queue)
 
