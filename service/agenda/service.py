@@ -9,7 +9,7 @@ from typing import Any
 
 from service.agenda import exports
 from service.agenda.formats import dump_schedule, load_schedule
-from service.agenda.model import Schedule, pair_key
+from service.agenda.model import Instance, Schedule, pair_key
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
@@ -18,6 +18,16 @@ from service.events.service import EventService
 from service.queue import JobQueue, report_progress
 
 SOLVE_JOB = "service.jobs.solve_agenda"
+
+
+def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule | None) -> Schedule:
+    """A final agenda confirms only accepted meetings; pending ones stay provisional (they
+    may move or drop when requests are answered later). Meetings locked before stay so."""
+    accepted = {pair_key(r.frm, r.to) for r in instance.requests if r.status == "accepted"}
+    locked = {m.pair for m in (base.meetings if base else []) if m.confirmed}
+    return Schedule(schedule.instance, [
+        replace(m, confirmed=m.pair in locked or (state == "final" and m.pair in accepted))
+        for m in schedule.meetings], schedule.meta)
 
 
 class AgendaService:
@@ -49,24 +59,22 @@ class AgendaService:
                  progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
         """A new agenda version. Meetings of the previous version that are confirmed (all of a
         final agenda, locked ones of a preliminary one) keep their slot and table."""
+        self._manage(event_id)
         instance = self.events.instance(event_id)
         previous = self.store.agenda(event_id)
         base = load_schedule(previous["schedule"]) if previous else None
         report = progress or (lambda fraction, message: report_progress(int(fraction * 100), 100, message))
         schedule = solve(instance, base=base, time_limit_s=time_limit_s, progress=report)
         violations = validate_schedule(instance, schedule, base=base)
-        unplaceable = set(map(tuple, schedule.meta.get("confirmed_unplaceable", [])))
+        dropped = [dict(m) for m in schedule.meta.get("confirmed_unplaceable", [])]
         hard = [v for v in violations if v.rule != 11 or v.code != "confirmed_dropped"]
         if hard:  # never publish an invalid agenda: the job fails visibly instead
             raise RuntimeError(f"solver produced an invalid agenda: {hard[0].message}")
-        locked = {m.pair for m in (base.meetings if base else []) if m.confirmed}
-        schedule = Schedule(schedule.instance, [
-            replace(m, confirmed=state == "final" or m.pair in locked) for m in schedule.meetings
-        ], schedule.meta)
+        schedule = confirm(schedule, instance, state, base)
         ics = exports.update_sequences(event_id, schedule, (previous or {}).get("ics"))
         stats = schedule_stats(instance, schedule)
         doc = {"schedule": dump_schedule(schedule), "stats": stats, "ics": ics,
-               "dropped_confirmed": [list(p) for p in unplaceable]}
+               "dropped_confirmed": dropped}
         version = self.store.add_agenda(event_id, state, doc, datetime.now(UTC).isoformat(timespec="seconds"))
         event = self.events.event(event_id)
         self.store.put_event({**event, "state": state})

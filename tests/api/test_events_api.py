@@ -147,7 +147,7 @@ def test_final_agenda_absorbs_late_changes_without_moving_meetings(client, servi
 
 def test_import_export_round_trip(client) -> None:
     from service.agenda.formats import dump_instance
-    from service.agenda.generate import generate_instance
+    from tests.support.agenda_generate import generate_instance
 
     instance = dump_instance(generate_instance(20, 40, 8, 5, seed=4))
     created = client.post("/events/import", data=json.dumps(instance), content_type="application/json")

@@ -13,7 +13,7 @@ from service.agenda.formats import (
     load_instance,
     load_schedule,
 )
-from service.agenda.generate import generate_instance
+from tests.support.agenda_generate import generate_instance
 from service.errors import InvalidRequestError
 
 
