@@ -13,6 +13,7 @@ from service.agenda.model import Instance, Schedule, pair_key
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
+from service.agenda.view import AgendaView, build_view
 from service.errors import ConflictError, NotFoundError
 from service.events.service import EventService
 from service.queue import JobQueue, report_progress
@@ -108,43 +109,52 @@ class AgendaService:
             raise NotFoundError(f"event {event_id!r} has no agenda yet")
         return agenda
 
-    def _current(self, event_id: str) -> tuple[Any, Schedule, dict[str, Any]]:
+    def _current(self, event_id: str) -> AgendaView:
         agenda = self.latest(event_id)
-        return self.events.instance(event_id), load_schedule(agenda["schedule"]), agenda
+        gone = [p for p in self.store.participants(event_id, include_cancelled=True)
+                if p.get("status") == "cancelled"]
+        return build_view(event_id, self.events.instance(event_id),
+                          load_schedule(agenda["schedule"]), agenda, gone)
 
     def participant_agenda(self, event_id: str, pid: str) -> dict[str, Any]:
         """A participant's meetings; the other side's contact only when they accepted a request."""
         self._as_participant(event_id, pid)
-        instance, schedule, agenda = self._current(event_id)
-        view = exports.participant_agenda(instance, schedule, pid)
+        view_ = self._current(event_id)
+        agenda = self.latest(event_id)
+        view = exports.participant_agenda(view_.instance, view_.schedule, pid, view_.cancelled)
         accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
                     if r["status"] == "accepted"}
         for row in view["meetings"]:
             other = row["with"]["id"]
-            if other and pair_key(pid, other) in accepted:
+            if other and pair_key(pid, other) in accepted and row["status"] != "cancelled":
                 row["with"]["contact"] = self.events.participant(event_id, other).get("contact")
         return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:
         self._as_participant(event_id, pid)
-        instance, _, agenda = self._current(event_id)
-        tz = self.events.event(event_id).get("timezone")
-        return exports.participant_ics(instance, pid, agenda["ics"], tz=tz)
+        view = self._current(event_id)
+        event = self.events.event(event_id)
+        notes: dict[tuple[str, str], list[str]] = {}
+        for r in self.store.requests(event_id, participant=pid):
+            if r.get("note") and r["status"] in ("accepted", "pending"):
+                notes.setdefault(pair_key(r["from"], r["to"]), []).append(r["note"])
+        return exports.participant_ics(view.instance, pid, view.ics, tz=event.get("timezone"),
+                                       notes=notes)
 
     def participant_html(self, event_id: str, pid: str) -> str:
         self._as_participant(event_id, pid)
-        instance, schedule, _ = self._current(event_id)
-        return exports.participant_html(instance, schedule, [pid])
+        view = self._current(event_id)
+        return exports.participant_html(view.instance, view.schedule, [pid], view.cancelled)
 
     def table_html(self, event_id: str, table: int | None = None) -> str:
         self._manage(event_id)
-        instance, schedule, _ = self._current(event_id)
-        return exports.table_html(instance, schedule, None if table is None else [table])
+        view = self._current(event_id)
+        return exports.table_html(view.instance, view.schedule, None if table is None else [table])
 
     def organiser_csv(self, event_id: str) -> str:
         self._manage(event_id)
-        instance, schedule, _ = self._current(event_id)
-        return exports.organiser_csv(instance, schedule)
+        view = self._current(event_id)
+        return exports.organiser_csv(view.instance, view.schedule, view.cancelled)
 
     def stats(self, event_id: str) -> dict[str, Any]:
         self._manage(event_id)

@@ -50,9 +50,22 @@ class EventSchema(Schema):
     request_expiry_hours = fields.Integer(load_default=72, validate=validate.Range(min=1, max=24 * 60))
     max_requests_per_participant = fields.Integer(load_default=20, validate=validate.Range(min=1, max=500))
     max_meetings_default = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=200))
+    table_labels = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=None,
+                               allow_none=True, metadata={"description": "what people read on each table, "
+                                                          "e.g. a booth name; default 1, 2, 3…"})
     # read-only
     state = fields.String(dump_only=True)
     slots = fields.List(fields.Dict(), dump_only=True)
+    warnings = fields.List(fields.String(), dump_only=True,
+                           metadata={"description": "fields of an imported file that were ignored"})
+
+    @validates_schema
+    def labels_fit_tables(self, data: dict[str, Any], **_: Any) -> None:
+        labels = data.get("table_labels")
+        if labels is not None and len(labels) != data.get("num_tables"):
+            raise ValidationError(f"{len(labels)} labels for {data.get('num_tables')} tables", "table_labels")
+        if labels is not None and len(set(labels)) != len(labels):
+            raise ValidationError("labels must be unique", "table_labels")
 
     @validates("timezone")
     def known_zone(self, value: str, **_: Any) -> None:
@@ -67,6 +80,15 @@ class WindowSchema(Schema):
     end = fields.String(required=True)
 
 
+class TableLabelField(fields.Field):
+    """A table as people name it: its label, or its number from 1 (5 means "Table 5")."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+            raise ValidationError("a table label (text) or a table number from 1")
+        return str(value).strip()
+
+
 class ParticipantSchema(Schema):
     id = fields.String(validate=validate.Regexp(ID_PATTERN), metadata={"description": "generated when absent"})
     member_id = fields.String(load_default=None, allow_none=True, metadata={"description": "linked member profile"})
@@ -77,7 +99,8 @@ class ParticipantSchema(Schema):
     max_meetings = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=200))
     availability = fields.List(fields.Nested(WindowSchema), load_default=None, allow_none=True,
                                validate=validate.Length(max=50))
-    fixed_table = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    fixed_table = TableLabelField(load_default=None, allow_none=True,
+                                  metadata={"description": "the participant's own table (a booth), by label"})
     contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
     status = fields.String(dump_only=True)
 
@@ -93,7 +116,8 @@ class ParticipantPublicSchema(Schema):
     sector = fields.String(allow_none=True)
     max_meetings = fields.Integer(allow_none=True)
     availability = fields.List(fields.List(fields.Integer()), allow_none=True)
-    fixed_table = fields.Integer(allow_none=True)
+    fixed_table = fields.String(attribute="fixed_table_label", allow_none=True, metadata={"description": "label"})
+    fixed_table_index = fields.Integer(attribute="fixed_table", allow_none=True)
     status = fields.String()
 
 

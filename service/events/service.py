@@ -13,6 +13,7 @@ from service.agenda.model import Instance
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
 from service.events.calendar import build_slots, windows_to_intervals
 from service.events.store import EventStore
+from service.events.tables import table_index, table_label
 from service.index.base import ProfileIndex
 
 OPEN = ("pending", "accepted")
@@ -74,14 +75,18 @@ class EventService:
                  "slot_minutes": meta.get("slot_minutes"), "num_tables": inst.num_tables,
                  "booking_deadline": None, "request_expiry_hours": 72, "max_requests_per_participant": 10_000,
                  "max_meetings_default": None, "slots": doc["slots"], "state": "open", "format_event": meta,
+                 "table_labels": inst.table_labels,
                  "owner": self.guard.principal.subject if self.guard.principal.role == "organiser" else None}
+        extras = {p.id: p.extra for p in inst.participants}
         with self.store.transaction() as conn:
             self.store.put_event(event, conn)
             for p in doc["participants"]:
-                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered"}, conn)
+                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered",
+                                                       "fixed_table_label": table_label(event, p["fixed_table"]),
+                                                       "format_extra": extras[p["id"]]}, conn)
             for r in doc["requests"]:
                 self.store.put_request(inst.name, {**r, "note": "", "expires_at": None, "answered_at": None}, conn)
-        return event
+        return {**event, "warnings": inst.warnings}
 
     def export_instance(self, event_id: str) -> dict[str, Any]:
         self.guard.check_event_manage(self.event(event_id))
@@ -89,7 +94,7 @@ class EventService:
 
     def participants(self, event_id: str) -> list[dict[str, Any]]:
         event = self.event(event_id)
-        found = self.store.participants(event_id)
+        found = self.store.participants(event_id, include_cancelled=True)  # listed as cancelled
         self.guard.check_participant_list(event, found)
         return found
 
@@ -112,16 +117,16 @@ class EventService:
             doc["availability"] = windows_to_intervals(event["slots"], doc["availability"])
         if doc.get("max_meetings") is None:
             doc["max_meetings"] = event.get("max_meetings_default")
+        if doc.get("fixed_table") is not None:  # people name tables by label
+            doc["fixed_table"] = table_index(event, doc["fixed_table"])
+            doc["fixed_table_label"] = table_label(event, doc["fixed_table"])
         with self.store.transaction() as conn:
             if self.store.participant(event_id, doc["id"]):
                 raise ConflictError(f"participant {doc['id']!r} is registered already")
             table = doc.get("fixed_table")
             if table is not None:
-                if table >= event["num_tables"]:
-                    raise InvalidRequestError(f"fixed_table {table} ≥ {event['num_tables']} tables",
-                                              {"fixed_table": ["out of range"]})
                 if any(p.get("fixed_table") == table for p in self.store.participants(event_id)):
-                    raise ConflictError(f"table {table} is already someone's fixed table")
+                    raise ConflictError(f"table {doc['fixed_table_label']} is already someone's fixed table")
             doc["status"] = "registered"
             self.store.put_participant(event_id, doc, conn)
         return doc
@@ -138,7 +143,7 @@ class EventService:
         self.guard.check_participant(self.event(event_id), doc, "cancel")
         now = _iso(self.clock())
         with self.store.transaction() as conn:
-            doc.update(status="cancelled", fixed_table=None)
+            doc.update(status="cancelled", fixed_table=None, fixed_table_label=None)
             self.store.put_participant(event_id, doc, conn)
             for req in self.store.requests(event_id, participant=pid, conn=conn):
                 if req["status"] in OPEN:
@@ -220,10 +225,12 @@ class EventService:
         doc = {
             "format": "b2b-sched-instance/1", "name": event["id"], "event": fmt_event,
             "slots": event["slots"], "num_tables": event["num_tables"],
+            "table_labels": event.get("table_labels"),
             "participants": [
                 {"id": p["id"], "name": p.get("name", ""), "org_type": p.get("org_type"),
                  "country": p.get("country"), "sector": p.get("sector"), "max_meetings": p.get("max_meetings"),
-                 "availability": p.get("availability"), "fixed_table": p.get("fixed_table")}
+                 "availability": p.get("availability"), "fixed_table": p.get("fixed_table"),
+                 **(p.get("format_extra") or {})}  # an imported file's own fields round-trip
                 for p in participants],
             "requests": [
                 {"id": r["id"], "from": r["from"], "to": r["to"], "priority": r["priority"],

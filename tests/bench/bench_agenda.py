@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from service.agenda.delta import apply_delta
-from tests.support.agenda_exact import exact_optimum, weight_upper_bound
-from tests.support.agenda_generate import BENCH_SIZES, generate_delta, generate_instance
-from tests.support.agenda_baseline import greedy_schedule
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
+from tests.support.agenda_baseline import greedy_schedule
+from tests.support.agenda_exact import exact_optimum, weight_upper_bound
+from tests.support.agenda_generate import BENCH_SIZES, generate_delta, generate_instance
 
 EXACT_SIZES = ("small", "medium")
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from indexers.cli import main
 from service.agenda.formats import dump_delta, dump_instance, dump_schedule, dumps, load_schedule
-from tests.support.agenda_generate import generate_delta, generate_instance
 from service.agenda.solver import solve
+from tests.support.agenda_generate import generate_delta, generate_instance
 
 DATA = Path(__file__).parent.parent / "data"
 

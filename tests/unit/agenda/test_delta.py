@@ -7,11 +7,11 @@ import pytest
 
 from service.agenda.delta import apply_delta
 from service.agenda.formats import load_delta, load_instance
-from tests.support.agenda_generate import generate_delta, generate_instance
 from service.agenda.model import Meeting, Schedule
 from service.agenda.solver import solve
 from service.agenda.validate import validate_schedule
 from service.errors import InvalidRequestError
+from tests.support.agenda_generate import generate_delta, generate_instance
 
 
 def _delta(**kw):

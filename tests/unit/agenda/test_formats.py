@@ -13,8 +13,8 @@ from service.agenda.formats import (
     load_instance,
     load_schedule,
 )
-from tests.support.agenda_generate import generate_instance
 from service.errors import InvalidRequestError
+from tests.support.agenda_generate import generate_instance
 
 
 def test_instance_round_trip(tiny_doc):
