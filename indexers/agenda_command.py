@@ -22,12 +22,15 @@ from service.errors import InvalidRequestError
 def _read(path: Path, loader: Any) -> Any:
     """Load a file; an invalid one ends the command with the file name and every problem."""
     try:
-        return loader(path.read_bytes())
+        loaded = loader(path.read_bytes())
     except InvalidRequestError as exc:
         click.echo(f"error: {path}: {exc.message}", err=True)
         for problem in (exc.errors or [])[:50]:
             click.echo(f"  {problem}", err=True)
         sys.exit(2)
+    for warning in getattr(loaded, "warnings", [])[:50]:
+        click.echo(f"warning: {path}: {warning}", err=True)
+    return loaded
 
 
 def load_inputs(event: Path, delta: Path | None, base: Path | None) -> tuple[Instance, Schedule | None]:
