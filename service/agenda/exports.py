@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from service.agenda.model import Instance, Meeting, Participant, Schedule, pair_key
+from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -34,11 +34,11 @@ def participant_agenda(instance: Instance, schedule: Schedule, pid: str,
                  "confirmed" if m.confirmed else "provisional")
             for m in schedule.meetings if pid in (m.a, m.b)]
     for c in cancelled or ():
-        if pid in (c["a"], c["b"]) and 0 <= c["slot"] < len(instance.slots):
+        if pid in (c["a"], c["b"]):
             row = _row(instance, pmap, pid, c["b"] if c["a"] == pid else c["a"], c["slot"],
-                       c["table"], "cancelled")
+                       c["table"], "cancelled", c)
             rows.append({**row, "reason": c.get("reason") or "cancelled"})
-    rows.sort(key=lambda r: (r["slot"], r["status"] == "cancelled"))
+    rows.sort(key=lambda r: (r["start"], r["status"] == "cancelled"))
     return {"event": instance.name, "title": instance.event.get("title"),
             "participant": {"id": me.id, "name": me.name, "fixed_table": me.fixed_table,
                             "fixed_table_label": None if me.fixed_table is None
@@ -46,16 +46,25 @@ def participant_agenda(instance: Instance, schedule: Schedule, pid: str,
             "meetings": rows}
 
 
-def _row(instance: Instance, pmap: dict[str, Participant], pid: str, other_id: str, slot: int,
-         table: int, status: str) -> dict[str, Any]:
+def _row(instance: Instance, pmap: dict[str, Participant], pid: str, other_id: str,
+         slot: int | None, table: int, status: str, when: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
     other = pmap.get(other_id)
-    s = instance.slots[slot]
+    s = slot_times(instance, slot, when)
     return {"slot": slot, "day": s.day, "start": s.start, "end": s.end, "table": table,
             "table_label": instance.table_label(table), "confirmed": status == "confirmed",
             "status": status,
             "with": {"id": other_id, "name": other.name if other else other_id,
                      "org_type": other.org_type if other else None,
                      "country": other.country if other else None}}
+
+
+def slot_times(instance: Instance, slot: int | None, when: dict[str, Any] | None = None) -> Slot:
+    """A meeting's times; a meeting cancelled by an event change keeps its old times."""
+    if slot is not None and 0 <= slot < len(instance.slots):
+        return instance.slots[slot]
+    when = when or {}
+    return Slot(-1, -1, when.get("start") or "", when.get("end") or "")
 
 
 def all_agendas(instance: Instance, schedule: Schedule) -> dict[str, dict[str, Any]]:
@@ -115,7 +124,7 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
-    slot = instance.slots[entry["slot"]]
+    slot = slot_times(instance, entry["slot"], entry)
     table = instance.table_label(entry["table"])
     name = other.name if other else other_id
     ev = Event()
@@ -159,8 +168,8 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
     me = instance.participant_map().get(pid)
     title = instance.event.get("title") or instance.name
     cal.add("x-wr-calname", f"{title}: {me.name if me and me.name else pid}")
-    for uid, entry in sorted(state.items(), key=lambda kv: (kv[1]["slot"], kv[0])):
-        if pid not in (entry["a"], entry["b"]) or entry["slot"] >= len(instance.slots):
+    for uid, entry in sorted(state.items(), key=lambda kv: (kv[1].get("start") or "", kv[1]["slot"] or 0, kv[0])):
+        if pid not in (entry["a"], entry["b"]) or not slot_times(instance, entry["slot"], entry).start:
             continue
         if method == "CANCEL" and not entry["cancelled"]:
             continue
@@ -184,8 +193,10 @@ def organiser_csv(instance: Instance, schedule: Schedule,
             for m in schedule.meetings]
     rows += [(c["slot"], c["table"], c["a"], c["b"], "cancelled", c.get("reason") or "")
              for c in cancelled or ()]
-    for slot, table, a, b, status, reason in sorted(rows, key=lambda r: (r[0], r[1], r[4])):
-        s = instance.slots[slot]
+    times = {(c["a"], c["b"]): c for c in cancelled or ()}
+    for slot, table, a, b, status, reason in sorted(rows, key=lambda r: (r[0] if r[0] is not None else -1,
+                                                                          r[1], r[4])):
+        s = slot_times(instance, slot, times.get((a, b)))
         w.writerow([slot, s.start, s.end, instance.table_label(table), a, _name(pmap, a), b,
                     _name(pmap, b), table, status, reason])
     return buf.getvalue()

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.agenda import exports
+from service.agenda.editing import EventEditing
 from service.agenda.formats import dump_schedule, load_schedule
 from service.agenda.model import Instance, Schedule, pair_key
+from service.agenda.operations import OnSiteOperations
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
@@ -31,7 +33,7 @@ def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule |
         for m in schedule.meetings], schedule.meta)
 
 
-class AgendaService:
+class AgendaService(OnSiteOperations, EventEditing):
     def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None) -> None:
         self.events = events
         self.store = events.store
@@ -61,8 +63,10 @@ class AgendaService:
         """A new agenda version. Meetings of the previous version that are confirmed (all of a
         final agenda, locked ones of a preliminary one) keep their slot and table."""
         self._manage(event_id)
-        instance = self.events.instance(event_id)
         previous = self.store.agenda(event_id)
+        # cancellations shown so far stay visible unless the pair meets again
+        carried = self._current(event_id).cancelled if previous else []
+        instance = self.events.instance(event_id)
         base = load_schedule(previous["schedule"]) if previous else None
         report = progress or (lambda fraction, message: report_progress(int(fraction * 100), 100, message))
         schedule = solve(instance, base=base, time_limit_s=time_limit_s, progress=report)
@@ -74,8 +78,10 @@ class AgendaService:
         schedule = confirm(schedule, instance, state, base)
         ics = exports.update_sequences(event_id, schedule, (previous or {}).get("ics"))
         stats = schedule_stats(instance, schedule)
+        pairs = {m.pair for m in schedule.meetings}
         doc = {"schedule": dump_schedule(schedule), "stats": stats, "ics": ics,
-               "dropped_confirmed": dropped}
+               "dropped_confirmed": dropped,
+               "cancelled": [c for c in carried if pair_key(c["a"], c["b"]) not in pairs]}
         version = self.store.add_agenda(event_id, state, doc, datetime.now(UTC).isoformat(timespec="seconds"))
         event = self.events.event(event_id)
         self.store.put_event({**event, "state": state})

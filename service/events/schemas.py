@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from service.events.calendar import calendar_errors
 from service.profile_schemas import ID_PATTERN, ContactSchema, CountryField
 
 
@@ -60,9 +61,16 @@ class EventSchema(Schema):
                            metadata={"description": "fields of an imported file that were ignored"})
 
     @validates_schema
+    def calendar_is_consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if {"days", "sessions"} <= set(data):
+            errors = calendar_errors([str(d) for d in data["days"]], data["sessions"], data.get("breaks"))
+            if errors:
+                raise ValidationError(errors)
+
+    @validates_schema
     def labels_fit_tables(self, data: dict[str, Any], **_: Any) -> None:
         labels = data.get("table_labels")
-        if labels is not None and len(labels) != data.get("num_tables"):
+        if labels is not None and "num_tables" in data and len(labels) != data["num_tables"]:
             raise ValidationError(f"{len(labels)} labels for {data.get('num_tables')} tables", "table_labels")
         if labels is not None and len(set(labels)) != len(labels):
             raise ValidationError("labels must be unique", "table_labels")
@@ -115,7 +123,10 @@ class ParticipantPublicSchema(Schema):
     country = fields.String(allow_none=True)
     sector = fields.String(allow_none=True)
     max_meetings = fields.Integer(allow_none=True)
-    availability = fields.List(fields.List(fields.Integer()), allow_none=True)
+    availability = fields.List(fields.Nested(WindowSchema), attribute="availability_windows", allow_none=True,
+                               metadata={"description": "when the participant can meet (local times)"})
+    availability_slots = fields.List(fields.List(fields.Integer()), attribute="availability", allow_none=True,
+                                     metadata={"description": "the same as half-open slot-index intervals"})
     fixed_table = fields.String(attribute="fixed_table_label", allow_none=True, metadata={"description": "label"})
     fixed_table_index = fields.Integer(attribute="fixed_table", allow_none=True)
     status = fields.String()

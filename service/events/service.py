@@ -11,7 +11,7 @@ from service.access.policy import SYSTEM_GUARD, Guard
 from service.agenda.formats import dump_instance, load_instance
 from service.agenda.model import Instance
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
-from service.events.calendar import build_slots, windows_to_intervals
+from service.events.calendar import build_slots, windows_to_intervals, with_times
 from service.events.store import EventStore
 from service.events.tables import table_index, table_label
 from service.index.base import ProfileIndex
@@ -96,7 +96,7 @@ class EventService:
         event = self.event(event_id)
         found = self.store.participants(event_id, include_cancelled=True)  # listed as cancelled
         self.guard.check_participant_list(event, found)
-        return found
+        return [with_times(event, p) for p in found]
 
     # -- participants -------------------------------------------------------------------------
     def register(self, event_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class EventService:
                     raise ConflictError(f"table {doc['fixed_table_label']} is already someone's fixed table")
             doc["status"] = "registered"
             self.store.put_participant(event_id, doc, conn)
-        return doc
+        return with_times(event, doc)
 
     def participant(self, event_id: str, pid: str) -> dict[str, Any]:
         found = self.store.participant(event_id, pid)
@@ -148,7 +148,7 @@ class EventService:
             for req in self.store.requests(event_id, participant=pid, conn=conn):
                 if req["status"] in OPEN:
                     self.store.put_request(event_id, {**req, "status": "cancelled", "answered_at": now}, conn)
-        return doc
+        return with_times(self.event(event_id), doc)
 
     # -- requests -----------------------------------------------------------------------------
     def send_request(self, event_id: str, frm: str, data: dict[str, Any]) -> dict[str, Any]:
