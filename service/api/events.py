@@ -43,6 +43,23 @@ def _agendas() -> Any:
     return services().agenda_service(principal())
 
 
+class ParticipationSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+
+
+class EventSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    days = fields.List(fields.String())
+    timezone = fields.String(allow_none=True)
+    state = fields.String()
+    booking_deadline = fields.String(allow_none=True)
+    joinable = fields.Boolean(metadata={"description": "bookings still open"})
+    participation = fields.Nested(ParticipationSchema, allow_none=True,
+                                  metadata={"description": "the calling member's own participation"})
+
+
 @blp.route("/events")
 class Events(MethodView):
     @blp.arguments(EventSchema)
@@ -51,6 +68,11 @@ class Events(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an event: days, sessions, breaks, slot length, tables, time zone, booking rules"""
         return _events().create_event(data)
+
+    @blp.response(200, EventSummarySchema(many=True))
+    def get(self) -> Any:
+        """Events one can join, with one's own participation (members)"""
+        return _events().list_events()
 
 
 @blp.route("/events/import")

@@ -56,6 +56,26 @@ class EventService:
         self.store.put_event(event)
         return event
 
+    def list_events(self) -> list[dict[str, Any]]:
+        """Events the caller can see: all of them, each with whether one can still join and the
+        caller's own participation (members); organisers see their own events."""
+        who = self.guard.principal
+        now = _iso(self.clock())
+        out = []
+        for event in self.store.events():
+            if who.role == "organiser" and not self.guard.manages_event(event):
+                continue
+            mine = None
+            if who.role == "member":
+                mine = next(({"id": p["id"], "status": p["status"]}
+                             for p in self.store.participants(event["id"], include_cancelled=True)
+                             if p.get("member_id") == who.subject), None)
+            deadline = event.get("booking_deadline")
+            out.append({**{k: event.get(k) for k in ("id", "title", "days", "timezone", "state", "booking_deadline")},
+                        "joinable": event.get("state") != "closed" and not (deadline and deadline <= now),
+                        "participation": mine})
+        return out
+
     def event(self, event_id: str) -> dict[str, Any]:
         event = self.store.event(event_id)
         if event is None:
@@ -166,8 +186,9 @@ class EventService:
         self.expire(event_id)
         with self.store.transaction() as conn:
             mine = [r for r in self.store.requests(event_id, participant=frm, conn=conn) if r["status"] in OPEN]
-            if any({r["from"], r["to"]} == {frm, to} for r in mine):
-                raise ConflictError(f"a request between {frm!r} and {to!r} is already open")
+            waiting = next((r for r in mine if {r["from"], r["to"]} == {frm, to}), None)
+            if waiting is not None:
+                raise reciprocal_conflict(waiting, frm, to)
             sent = sum(1 for r in mine if r["from"] == frm)
             cap = event["max_requests_per_participant"]
             if sent >= cap:
@@ -268,3 +289,11 @@ class EventService:
                     "fixed_table": None, "availability": p.get("availability"), "contact": None}, conn)
             count += 1
         return count
+
+
+def reciprocal_conflict(waiting: dict[str, Any], frm: str, to: str) -> ConflictError:
+    """An open request already links the pair: say which, so the client can accept it."""
+    details = {"request_id": waiting["id"], "from": waiting["from"], "status": waiting["status"]}
+    if waiting["from"] == to and waiting["status"] == "pending":
+        return ConflictError(f"{to!r} already asked {frm!r} for a meeting: accept request {waiting['id']!r}", details)
+    return ConflictError(f"a request between {frm!r} and {to!r} is already open ({waiting['id']!r})", details)

@@ -45,7 +45,8 @@ def day(client, services):
 
 
 def _rows(client, event_id, pid):
-    return {r["with"]["id"]: r for r in client.get(f"/events/{event_id}/participants/{pid}/agenda").get_json()["meetings"]}
+    rows = client.get(f"/events/{event_id}/participants/{pid}/agenda").get_json()["meetings"]
+    return {r["with"]["id"]: r for r in rows}
 
 
 def test_book_after_the_deadline_on_site(client, day):
@@ -72,9 +73,10 @@ def test_move_says_what_collides_then_moves_and_locks(client, day):
                         json={"a": p[0], "b": p[1], "start": taken["start"], "table": taken["table_label"]})
     assert clash.status_code == 409
     message = clash.get_json()["message"]
-    assert "Hydrogène Alpes already meets Idrogeno Verde" in message and f"table {taken['table_label']} is taken" in message
-    free = next(s["start"] for s in client.get(f"/events/{event_id}").get_json()["slots"]
-                if s["start"] not in {r["start"] for r in rows.values()} | {r["start"] for r in _rows(client, event_id, p[1]).values()})
+    assert "Hydrogène Alpes already meets Idrogeno Verde" in message
+    assert f"table {taken['table_label']} is taken" in message
+    busy = {r["start"] for r in rows.values()} | {r["start"] for r in _rows(client, event_id, p[1]).values()}
+    free = next(s["start"] for s in client.get(f"/events/{event_id}").get_json()["slots"] if s["start"] not in busy)
     moved = client.post(f"/events/{event_id}/meetings/move", json={"a": p[1], "b": p[0], "start": free, "table": "3"})
     assert moved.status_code == 200, moved.get_json()
     after = _rows(client, event_id, p[1])[p[0]]
@@ -86,7 +88,8 @@ def test_move_says_what_collides_then_moves_and_locks(client, day):
 
 def test_cancel_one_meeting_and_no_show(client, services, day):
     event_id, p = day
-    cancelled = client.post(f"/events/{event_id}/meetings/cancel", json={"a": p[0], "b": p[1], "reason": "train strike"})
+    cancelled = client.post(f"/events/{event_id}/meetings/cancel",
+                            json={"a": p[0], "b": p[1], "reason": "train strike"})
     assert cancelled.status_code == 200
     row = _rows(client, event_id, p[1])[p[0]]
     assert row["status"] == "cancelled" and row["reason"] == "train strike"
