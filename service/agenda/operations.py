@@ -83,7 +83,7 @@ class OnSiteOperations:
             if entry is not None and entry.get("cancelled"):
                 entry["reason"] = c.get("reason")
         doc = {**agenda, "schedule": dump_schedule(schedule), "cancelled": cancelled, "ics": ics,
-               "stats": schedule_stats(view.instance, schedule),
+               "stats": {**agenda.get("stats", {}), **schedule_stats(view.instance, schedule)},
                "changes": [*agenda.get("changes", []), {**change, "at": _now()}]}
         doc.pop("version", None)
         version = self.store.add_agenda(event_id, agenda["state"], doc, _now())

@@ -23,6 +23,13 @@ from service.queue import JobQueue, report_progress
 SOLVE_JOB = "service.jobs.solve_agenda"
 
 
+def solver_figures(schedule: Schedule) -> dict[str, Any]:
+    """Who is left out and what covering the others cost, next to the solver's proven bound."""
+    meta = schedule.meta
+    return {"left_out": len(meta.get("left_out", [])), "left_out_ids": meta.get("left_out", [])[:100],
+            "score": meta.get("score"), "bound": meta.get("bound"), "coverage_cost": meta.get("coverage_cost")}
+
+
 def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule | None) -> Schedule:
     """A final agenda confirms only accepted meetings; pending ones stay provisional (they
     may move or drop when requests are answered later). Meetings locked before stay so."""
@@ -77,7 +84,7 @@ class AgendaService(OnSiteOperations, EventEditing):
             raise RuntimeError(f"solver produced an invalid agenda: {hard[0].message}")
         schedule = confirm(schedule, instance, state, base)
         ics = exports.update_sequences(event_id, schedule, (previous or {}).get("ics"))
-        stats = schedule_stats(instance, schedule)
+        stats = {**schedule_stats(instance, schedule), **solver_figures(schedule)}
         pairs = {m.pair for m in schedule.meetings}
         doc = {"schedule": dump_schedule(schedule), "stats": stats, "ics": ics,
                "dropped_confirmed": dropped,

@@ -7,6 +7,7 @@ happens, the agenda is never worse than the greedy-plus-repair floor computed al
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -59,7 +60,13 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
         report(0.6, "filling free capacity")
         fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
         cover(fitted, cap, deadline=deadline)
-        meta.update(bound=sel.bound, selection_optimal=sel.optimal)
+        # what giving everyone a first meeting costs, measured on the slot-free selection
+        plain = select_pairs(prob, cap=cap, pinned=pinned, keep_bonus=keep, coverage_bonus=0.0,
+                             node_limit=node_limit, time_limit_s=max(1.0, 0.1 * time_limit_s))
+        bound = sel.bound if math.isfinite(sel.bound) else None
+        meta.update(bound=bound, selection_optimal=sel.optimal, coverage_cost={
+            "rank": sum(prob.erank[e] for e in plain.chosen) - sum(prob.erank[e] for e in sel.chosen),
+            "weight": sum(prob.ew[e] for e in plain.chosen) - sum(prob.ew[e] for e in sel.chosen)})
         if score(fitted) >= floor_score:
             state = fitted
             meta.update(method="select+fit")

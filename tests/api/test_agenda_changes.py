@@ -125,3 +125,11 @@ def test_final_agenda_confirms_only_accepted(client, services, solved):
     confirmed = {frozenset((m["a"], m["b"])): m["confirmed"] for m in meetings}
     assert confirmed[frozenset((duebel, ala))] is False
     assert confirmed[frozenset((safran, duebel))] is True and confirmed[frozenset((safran, ala))] is True
+
+
+def test_stats_report_left_out_and_coverage_cost_next_to_the_bound(client, solved):
+    event_id, _ = solved
+    stats = client.get(f"/events/{event_id}/agenda/stats").get_json()
+    assert stats["left_out"] == 0 and stats["left_out_ids"] == []
+    assert stats["score"] <= stats["bound"] and stats["score"] >= 0.995 * stats["bound"]
+    assert set(stats["coverage_cost"]) == {"rank", "weight"}
