@@ -51,6 +51,42 @@ def cover(state: SlotState, cap: list[int], deadline: float | None = None) -> in
     return covered
 
 
+def promote(state: SlotState, cap: list[int], deadline: float | None = None) -> int:
+    """Accepted first, always: place each accepted pair still out, dropping a pending-only
+    meeting of one side (or of each full side) when that is what keeps it out."""
+    p, placed = state.p, 0
+    for e in by_value(p, [e for e in range(len(p.eu)) if p.eacc[e] and state.eslot[e] < 0]):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        if state.eslot[e] >= 0:
+            continue
+        if _place_free(state, e, cap):
+            placed += 1
+            continue
+        sides = []
+        for x in (p.eu[e], p.ev[e]):
+            pending = sorted({f for f in state.at[x].values() if not p.eacc[f] and f not in state.pinned},
+                             key=lambda f: (p.erank[f], f))
+            sides.append((x, pending))
+        full = [(x, pend) for x, pend in sides if state.deg[x] >= cap[x]]
+        if any(not pend for _x, pend in full):
+            continue  # a full side holds only accepted meetings: e stays out
+        if full:
+            tries = [[pend[0] for _x, pend in full]] + ([[f] for f in full[0][1][1:4]] if len(full) == 1 else [])
+        else:  # capacity is there, slots are not: free one slot of either side
+            tries = [[f] for _x, pend in sides for f in pend[:3]]
+        for victims in tries:
+            state.log.clear()
+            for f in victims:
+                state.remove(f)
+            if state.try_place(e, depth=2):
+                placed += 1
+                break
+            state._undo(0)
+    state.log.clear()
+    return placed
+
+
 def _other(p: Problem, e: int, x: int) -> int:
     return p.ev[e] if p.eu[e] == x else p.eu[e]
 

@@ -60,8 +60,11 @@ def select_pairs(prob: Problem, values: Sequence[float] | None = None,
         if len(edges) > cap[p]:
             row(((e, 1.0) for e in edges), cap[p])
     pool_edges = [e for e in range(n_edges) if prob.epool[e]]
-    if len(pool_edges) > len(prob.pool) * prob.n_slots:
-        row(((e, 1.0) for e in pool_edges), len(prob.pool) * prob.n_slots)
+    for window in _windows(prob):
+        # pool meetings that can only happen inside `window` share its tables
+        inside = [e for e in pool_edges if prob.ecommon[e] & ~window == 0]
+        if len(inside) > len(prob.pool) * window.bit_count():
+            row(((e, 1.0) for e in inside), len(prob.pool) * window.bit_count())
     # y_p <= sum of p's edges: y_p is 1 only when p meets someone (continuous is enough:
     # with integral x the optimum puts y_p at min(1, degree))
     for k, p in enumerate(covered):
@@ -89,3 +92,17 @@ def select_pairs(prob: Problem, values: Sequence[float] | None = None,
     chosen = [e for e in range(n_edges) if res.x[e] > 0.5]
     bound = getattr(res, "mip_dual_bound", None)
     return Selection(chosen, float("inf") if bound is None else -float(bound), res.status == 0)
+
+
+def _windows(prob: Problem) -> list[int]:
+    """Slot sets whose shared-pool capacity binds when availability is partial: the whole
+    event, each day, and each day's prefixes and suffixes (late arrivals, early departures)."""
+    full = (1 << prob.n_slots) - 1
+    out = {full}
+    for day in prob.day_masks:
+        out.add(day)
+        slots = [s for s in range(prob.n_slots) if day >> s & 1]
+        for k in range(1, len(slots)):
+            prefix = sum(1 << s for s in slots[:k])
+            out.update((prefix, day & ~prefix))
+    return sorted(out)

@@ -17,6 +17,7 @@ class SlotState:
         self.pool_cap = list(pool_cap)
         self.pool_mask = self._pool_mask()
         self.deg = [0] * prob.n
+        self.g = [0] * prob.n  # idle gaps per participant, kept up to date by place/remove
         self.pinned: set[int] = set()
         self.stay: set[int] = set()  # compaction leaves these alone
         # journal of (placed?, edge, slot) so a failed repair can be rolled back
@@ -42,6 +43,8 @@ class SlotState:
         self.eslot[e] = s
         self.deg[u] += 1
         self.deg[v] += 1
+        self.g[u] = self.p.gaps(self.busy[u])
+        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] -= 1
             if self.pool_cap[s] == 0:
@@ -60,6 +63,8 @@ class SlotState:
         self.eslot[e] = -1
         self.deg[u] -= 1
         self.deg[v] -= 1
+        self.g[u] = self.p.gaps(self.busy[u])
+        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] += 1
             self.pool_mask |= bit
@@ -71,7 +76,7 @@ class SlotState:
         cost = 0.0
         for q in (p.eu[e], p.ev[e]):
             b = self.busy[q]
-            cost += p.gaps(b | bit) - p.gaps(b)
+            cost += p.gaps(b | bit) - self.g[q]
             if not b & ((bit << 1) | (bit >> 1)):
                 cost += 0.25  # prefer extending an existing block
         return cost
@@ -143,7 +148,7 @@ class SlotState:
                 if time.monotonic() > deadline:
                     return moves
                 u, v = self.p.eu[e], self.p.ev[e]
-                before = self.p.gaps(self.busy[u]) + self.p.gaps(self.busy[v])
+                before = self.g[u] + self.g[v]
                 if before == 0:
                     continue
                 self.remove(e)
@@ -153,6 +158,8 @@ class SlotState:
                     after = self.p.gaps(self.busy[u] | bit) + self.p.gaps(self.busy[v] | bit)
                     if before - after > best_gain:
                         best, best_gain = t, before - after
+                        if best_gain == before:  # no idle slot left for either: cannot do better
+                            break
                 self.place(e, best)
                 if best != s:
                     improved += 1
@@ -177,7 +184,7 @@ class SlotState:
             if time.monotonic() > deadline:
                 break
             for x, u in ((p.eu[e], p.ev[e]), (p.ev[e], p.eu[e])):
-                if p.gaps(self.busy[u]) == 0:
+                if self.g[u] == 0:
                     continue
                 if self._best_swap(e, s, x, u):
                     swaps += 1
@@ -187,7 +194,7 @@ class SlotState:
 
     def _best_swap(self, e: int, s: int, x: int, u: int) -> bool:
         p = self.p
-        base_u = p.gaps(self.busy[u])
+        base_u = self.g[u]
         # candidate slots t: u free, e allowed there, x busy at t with a movable meeting f
         for t in bits(p.ecommon[e] & ~self.busy[u] & self.busy[x]):
             f = self.at[x][t]
@@ -202,7 +209,7 @@ class SlotState:
                     continue
             bs, bt = 1 << s, 1 << t
             gain = (base_u - p.gaps((self.busy[u] & ~bs) | bt)
-                    + p.gaps(self.busy[w]) - p.gaps((self.busy[w] & ~bt) | bs))
+                    + self.g[w] - p.gaps((self.busy[w] & ~bt) | bs))
             if gain > 0:
                 self.remove(e)
                 self.remove(f)
@@ -213,4 +220,4 @@ class SlotState:
 
 
 def total_gaps(state: SlotState) -> int:
-    return sum(state.p.gaps(b) for b in state.busy)
+    return sum(state.g)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from service.agenda.model import Instance, Meeting, Schedule
 from service.agenda.problem import Problem, build_problem
-from service.agenda.repair import by_value, cover, fill, score
+from service.agenda.repair import by_value, cover, fill, promote, score
 from service.agenda.select import NODE_LIMIT, select_pairs
 from service.agenda.slots import SlotState, total_gaps
 
@@ -47,6 +47,8 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
     floor = _fresh(prob, pinned)
     _keep_previous(floor, prev)
     fill(floor, by_value(prob, list(range(len(prob.eu)))), cap)
+    promote(floor, cap)
+    fill(floor, by_value(prob, list(range(len(prob.eu)))), cap)
     cover(floor, cap)
     state, floor_score = floor, score(floor)
     meta.update(method="floor", floor_score=floor_score)
@@ -58,6 +60,8 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
         fitted = _fresh(prob, pinned)
         _colour(fitted, prob, [e for e in sel.chosen if e not in pinned], prev, deadline)
         report(0.6, "filling free capacity")
+        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
+        promote(fitted, cap, deadline=deadline)
         fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
         cover(fitted, cap, deadline=deadline)
         # what giving everyone a first meeting costs, measured on the slot-free selection
