@@ -153,7 +153,7 @@ class SlotState:
                     continue
                 self.remove(e)
                 best, best_gain = s, 0
-                for t in bits(self.free_slots(e)):
+                for t in bits(self.free_slots(e) & self._useful(u, v)):
                     bit = 1 << t
                     after = self.p.gaps(self.busy[u] | bit) + self.p.gaps(self.busy[v] | bit)
                     if before - after > best_gain:
@@ -169,6 +169,23 @@ class SlotState:
                 break
         return moves
 
+
+    def _useful(self, u: int, v: int) -> int:
+        """Slots where a meeting of u and v can reduce idle gaps: holes and block ends of
+        either, and days where neither meets yet."""
+        out = 0
+        for dm in self.p.day_masks:
+            both = (self.busy[u] | self.busy[v]) & dm
+            if not both:
+                out |= dm
+                continue
+            for q in (u, v):
+                m = self.busy[q] & dm
+                if m:
+                    lo, hi = (m & -m).bit_length() - 1, m.bit_length() - 1
+                    span = ((1 << (hi + 1)) - 1) & ~((1 << lo) - 1)
+                    out |= (span & ~m) | ((1 << max(lo - 1, 0)) | (1 << (hi + 1))) & dm
+        return out
 
     def swap_pass(self, deadline: float) -> int:
         """Swap two meetings sharing a participant x: (x,u)@s <-> (x,w)@t.
