@@ -127,3 +127,20 @@ def test_edit_drops_meetings_of_a_removed_session_and_keeps_times(client, servic
     assert len(dropped) == len(afternoon) and all({"a", "b"} <= set(d) for d in dropped)
     shrink = client.patch(f"/events/{event_id}/settings", json={"num_tables": 0})
     assert shrink.status_code == 422
+
+
+def test_only_the_events_organiser_changes_the_day(app, day):
+    from tests.conftest import keyed_client
+
+    event_id, p = day
+    calls = [("PATCH", f"/events/{event_id}/settings", {"title": "Hijacked"}),
+             ("POST", f"/events/{event_id}/meetings", {"a": p[2], "b": p[3]}),
+             ("POST", f"/events/{event_id}/meetings/move", {"a": p[0], "b": p[1], "table": "3"}),
+             ("POST", f"/events/{event_id}/meetings/lock", {"a": p[0], "b": p[1]}),
+             ("POST", f"/events/{event_id}/meetings/cancel", {"a": p[0], "b": p[1]}),
+             ("POST", f"/events/{event_id}/participants/{p[3]}/no-show", None)]
+    for role, subject in (("organiser", "someone-else"), ("member", "m-x"), ("cluster_manager", "c-x")):
+        other = keyed_client(app, role, subject)
+        for method, path, body in calls:
+            response = other.open(path, method=method, json=body)
+            assert response.status_code == 403, (role, path, response.get_json())
