@@ -44,6 +44,8 @@ class EventEditing:
         labels = new.get("table_labels")
         if labels is not None and len(labels) != new["num_tables"]:
             errors["table_labels"] = [f"{len(labels)} labels for {new['num_tables']} tables"]
+        elif labels is not None and len(set(labels)) != len(labels):
+            errors["table_labels"] = ["labels must be unique"]
         if errors:
             shown = "; ".join(m for msgs in errors.values() for m in msgs)
             raise InvalidRequestError(f"invalid event change: {shown}", errors)

@@ -18,6 +18,7 @@ from service.agenda.validate import validate_schedule
 from service.agenda.view import AgendaView, build_view
 from service.errors import ConflictError, NotFoundError
 from service.events.service import EventService
+from service.events.tables import table_labels
 from service.queue import JobQueue, report_progress
 
 SOLVE_JOB = "service.jobs.solve_agenda"
@@ -113,7 +114,9 @@ class AgendaService(OnSiteOperations, EventEditing):
         """The organiser's view of the latest agenda."""
         self._manage(event_id)
         agenda = self.latest(event_id)
-        return {k: agenda[k] for k in ("version", "state", "schedule", "stats", "dropped_confirmed")}
+        labels = table_labels(self.events.event(event_id))
+        return {**{k: agenda.get(k) for k in ("version", "state", "schedule", "stats", "dropped_confirmed")},
+                "cancelled": agenda.get("cancelled", []), "table_labels": labels}
 
     def latest(self, event_id: str, version: int | None = None) -> dict[str, Any]:
         self.events.event(event_id)

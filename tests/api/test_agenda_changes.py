@@ -44,6 +44,7 @@ def _ics(client, event_id, pid):
 
 def test_labels_in_every_export(client, solved):
     event_id, (safran, duebel, _) = solved
+    assert client.get(f"/events/{event_id}/agenda").get_json()["table_labels"] == EVENT["table_labels"]
     participants = client.get(f"/events/{event_id}/participants").get_json()
     assert participants[0]["fixed_table"] == "Stand Safran" and participants[0]["fixed_table_index"] == 0
     rows = client.get(f"/events/{event_id}/participants/{duebel}/agenda").get_json()["meetings"]

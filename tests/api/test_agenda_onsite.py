@@ -127,6 +127,11 @@ def test_edit_drops_meetings_of_a_removed_session_and_keeps_times(client, servic
     assert len(dropped) == len(afternoon) and all({"a", "b"} <= set(d) for d in dropped)
     shrink = client.patch(f"/events/{event_id}/settings", json={"num_tables": 0})
     assert shrink.status_code == 422
+    twice = client.patch(f"/events/{event_id}/settings", json={"table_labels": ["A", "A", "B"]})
+    assert twice.status_code == 422 and "unique" in twice.get_json()["message"]
+    booths = client.patch(f"/events/{event_id}/settings", json={"table_labels": ["Stand A", "Stand B", "Stand C"]})
+    assert booths.status_code == 200
+    assert {r["table_label"] for r in _rows(client, event_id, p[0]).values()} <= {"Stand A", "Stand B", "Stand C"}
 
 
 def test_only_the_events_organiser_changes_the_day(app, day):
