@@ -29,13 +29,17 @@ def build_view(event_id: str, instance: Instance, schedule: Schedule, agenda: di
     display = dataclasses.replace(instance, participants=[*instance.participants, *extra])
     names = {p["id"]: p.get("name") or p["id"] for p in gone}
     cancelled = [dict(c) for c in agenda.get("cancelled", [])]
+    requested = instance.pair_weights()
     live = []
     for m in schedule.meetings:
         who = next((pid for pid in (m.a, m.b) if pid in names), None)
-        if who is None:
-            live.append(m)
+        if who is not None:
+            reason = f"{names[who]} cancelled their participation"
+        elif m.pair not in requested and not m.confirmed:
+            reason = "the request was declined or expired"  # a provisional meeting drops
         else:
-            cancelled.append({"a": m.a, "b": m.b, "slot": m.slot, "table": m.table,
-                              "reason": f"{names[who]} cancelled their participation"})
+            live.append(m)
+            continue
+        cancelled.append({"a": m.a, "b": m.b, "slot": m.slot, "table": m.table, "reason": reason})
     ics = exports.cancel_entries(event_id, agenda.get("ics") or {}, cancelled)
     return AgendaView(display, Schedule(schedule.instance, live, schedule.meta), cancelled, ics)

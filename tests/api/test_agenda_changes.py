@@ -134,3 +134,19 @@ def test_stats_report_left_out_and_coverage_cost_next_to_the_bound(client, solve
     assert stats["left_out"] == 0 and stats["left_out_ids"] == []
     assert stats["score"] <= stats["bound"] and stats["score"] >= 0.995 * stats["bound"]
     assert set(stats["coverage_cost"]) == {"rank", "weight"}
+
+
+def test_a_declined_provisional_meeting_drops_at_once(client, services, solved):
+    event_id, (safran, duebel, ala) = solved
+    rid = client.post(f"/events/{event_id}/participants/{duebel}/requests", json={"to": ala}).get_json()["id"]
+    services.agenda_service(_admin(services)).generate(event_id, "preliminary", 5)
+    rows = {r["with"]["id"]: r for r in _meetings(client, event_id, ala)}
+    assert rows[duebel]["status"] == "provisional"
+    assert client.post(f"/events/{event_id}/requests/{rid}/decline").status_code == 200
+    rows = {r["with"]["id"]: r for r in _meetings(client, event_id, ala)}
+    assert rows[duebel]["status"] == "cancelled" and "declined" in rows[duebel]["reason"]
+    assert rows[safran]["status"] == "confirmed"
+
+
+def _meetings(client, event_id, pid):
+    return client.get(f"/events/{event_id}/participants/{pid}/agenda").get_json()["meetings"]
