@@ -139,3 +139,19 @@ def test_unknown_method_is_refused():
 def test_salon_file_is_not_our_own_format_dump():
     raw = json.loads(SALON.read_text(encoding="utf-8"))
     assert "generator" in raw and raw["table_labels"][0].startswith("Stand")
+
+
+def test_same_agenda_in_another_process():
+    """No dependence on string hashing (PYTHONHASHSEED) or on the process: same digest."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib; from tests.support.agenda_generate import generate_instance; "
+            "from service.agenda.solver import solve; "
+            "s = solve(generate_instance(120, 700, 16, 30, seed=21, partial_share=0.7)); "
+            "print(hashlib.sha256(repr(sorted((m.pair, m.slot, m.table) for m in s.meetings)).encode()).hexdigest())")
+    root = Path(__file__).parents[3]
+    digests = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(digests) == 1
