@@ -13,7 +13,7 @@ from service.events.calendar import build_slots, calendar_errors, intervals_to_w
 from service.events.tables import table_label
 
 CALENDAR = ("days", "sessions", "breaks", "slot_minutes")
-EDITABLE = (*CALENDAR, "title", "booking_deadline", "num_tables", "table_labels", "request_expiry_hours",
+EDITABLE = (*CALENDAR, "title", "venue", "booking_deadline", "num_tables", "table_labels", "request_expiry_hours",
             "max_requests_per_participant", "max_meetings_default", "timezone")
 
 

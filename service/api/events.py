@@ -234,6 +234,7 @@ class EventChangeSchema(Schema):
     """Any subset of these settings (no defaults: what is absent stays); checked as at creation."""
 
     title = fields.String(validate=validate.Length(min=1, max=300))
+    venue = fields.String(allow_none=True, validate=validate.Length(max=300))
     booking_deadline = IsoDateTime(allow_none=True, default_timezone=None)
     days = fields.List(IsoDate(), validate=validate.Length(min=1, max=14))
     sessions = fields.List(fields.Nested(PeriodSchema), validate=validate.Length(min=1, max=6))

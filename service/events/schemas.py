@@ -42,6 +42,8 @@ class EventSchema(Schema):
     id = fields.String(validate=validate.Regexp(ID_PATTERN), metadata={"description": "generated when absent"})
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     timezone = fields.String(load_default="Europe/Paris")
+    venue = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                          metadata={"description": "where it happens; calendar entries carry it"})
     days = fields.List(IsoDate(), required=True, validate=validate.Length(min=1, max=14))
     sessions = fields.List(fields.Nested(PeriodSchema), required=True, validate=validate.Length(min=1, max=6))
     breaks = fields.List(fields.Nested(PeriodSchema), load_default=list, validate=validate.Length(max=20))

@@ -242,7 +242,7 @@ class EventService:
         live = {p["id"] for p in participants}
         fmt_event = event.get("format_event") or {
             "title": event["title"], "slot_minutes": event["slot_minutes"], "days": len(event["days"]),
-            "first_day": event["days"][0], "timezone": event.get("timezone")}
+            "first_day": event["days"][0], "timezone": event.get("timezone"), "venue": event.get("venue")}
         doc = {
             "format": "b2b-sched-instance/1", "name": event["id"], "event": fmt_event,
             "slots": event["slots"], "num_tables": event["num_tables"],

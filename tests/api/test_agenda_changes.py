@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 SALON = Path(__file__).parents[1] / "data" / "agenda" / "salon-export.json"
 EVENT = {"title": "Foire de l'aéronautique", "days": ["2026-05-19"], "timezone": "Europe/Paris",
+         "venue": "Parc des expositions, Toulouse",
          "sessions": [{"start": "09:00", "end": "12:00"}], "slot_minutes": 30, "num_tables": 3,
          "table_labels": ["Stand Safran", "Tisch 2", "Mesa 3"], "max_requests_per_participant": 5}
 
@@ -96,6 +97,7 @@ def test_ics_carries_stamp_description_location_and_name(client, solved):
     description = str(event["DESCRIPTION"])
     assert "Safran Seats" in description and "Table: Stand Safran" in description
     assert "Why: Sièges, fixations" in description
+    assert str(event["LOCATION"]) == "Table Stand Safran, Parc des expositions, Toulouse"
 
 
 def test_foreign_export_imports_with_warnings(client, services):
