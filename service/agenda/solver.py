@@ -43,7 +43,24 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
     keep = {e: keep_bonus for e in prev if e not in pinned}
     meta: dict[str, object] = {"solver": "maillon-agenda/2", "pairs": len(prob.eu)}
 
-    report(0.05, "greedy floor")
+    fitted = None
+    if method == "auto":
+        report(0.05, "selecting pairs")
+        sel = select_pairs(prob, cap=cap, pinned=pinned, keep_bonus=keep, node_limit=node_limit,
+                           time_limit_s=max(1.0, 0.4 * time_limit_s))
+        report(0.3, f"{len(sel.chosen)} pairs chosen, fitting them into slots")
+        fitted = _fresh(prob, pinned)
+        _colour(fitted, prob, [e for e in sel.chosen if e not in pinned], prev, deadline)
+        report(0.5, "filling free capacity")
+        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
+        promote(fitted, cap, deadline=deadline)
+        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
+        cover(fitted, cap, deadline=deadline)
+        bound = sel.bound if math.isfinite(sel.bound) else None
+        meta.update(bound=bound, selection_optimal=sel.optimal)
+    # The floor has no deadline: whatever the load did to the steps above, the agenda is
+    # never worse than greedy placement plus repair.
+    report(0.7, "greedy floor")
     floor = _fresh(prob, pinned)
     _keep_previous(floor, prev)
     fill(floor, by_value(prob, list(range(len(prob.eu)))), cap)
@@ -52,23 +69,9 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
     cover(floor, cap)
     state, floor_score = floor, score(floor)
     meta.update(method="floor", floor_score=floor_score)
-    if method == "auto":
-        report(0.15, "selecting pairs")
-        sel = select_pairs(prob, cap=cap, pinned=pinned, keep_bonus=keep, node_limit=node_limit,
-                           time_limit_s=max(1.0, 0.4 * time_limit_s))
-        report(0.4, f"{len(sel.chosen)} pairs chosen, fitting them into slots")
-        fitted = _fresh(prob, pinned)
-        _colour(fitted, prob, [e for e in sel.chosen if e not in pinned], prev, deadline)
-        report(0.6, "filling free capacity")
-        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
-        promote(fitted, cap, deadline=deadline)
-        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
-        cover(fitted, cap, deadline=deadline)
-        bound = sel.bound if math.isfinite(sel.bound) else None
-        meta.update(bound=bound, selection_optimal=sel.optimal)
-        if score(fitted) >= floor_score:
-            state = fitted
-            meta.update(method="select+fit")
+    if fitted is not None and score(fitted) >= floor_score:
+        state = fitted
+        meta.update(method="select+fit")
     report(0.8, "compacting days")
     state.log.clear()
     # unconfirmed base meetings left where they were stay there (fewer changes)
