@@ -33,7 +33,7 @@ from service.settings import Settings
 from service.uploads import UploadService
 
 if TYPE_CHECKING:
-    from service.events.agendas import AgendaService
+    from service.agenda.service import AgendaService
     from service.events.service import EventService
     from service.matches import MatchService
     from service.profiles import ProfileService
@@ -151,7 +151,7 @@ class Services:
         return EventService(self.event_store, self.index, guard=self.guard(caller), listeners=listeners)
 
     def agenda_service(self, caller: Principal) -> AgendaService:
-        from service.events.agendas import AgendaService
+        from service.agenda.service import AgendaService
 
         return AgendaService(self.event_service(caller), lambda: self.queue)
 

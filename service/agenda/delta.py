@@ -45,7 +45,7 @@ def apply_delta(instance: Instance, delta: Delta) -> Instance:
     requests.extend(delta.add_requests)
     updated = Instance(name=instance.name, event=dict(instance.event), slots=list(instance.slots),
                        num_tables=instance.num_tables, participants=participants,
-                       requests=requests)
+                       requests=requests, table_labels=instance.table_labels)
     errs.extend(_locate(check_instance(updated), len(instance.participants) - len(cancelled),
                         len(instance.requests) - len(removed)))
     if errs:

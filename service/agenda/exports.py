@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from service.agenda.model import Instance, Meeting, Schedule, pair_key
+from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -21,23 +21,50 @@ def meeting_uid(event: str, a: str, b: str) -> str:
     return f"{event}-{x}-{y}@maillon"
 
 
-def participant_agenda(instance: Instance, schedule: Schedule, pid: str) -> dict[str, Any]:
-    """JSON-friendly agenda of one participant, meetings in time order."""
+def participant_agenda(instance: Instance, schedule: Schedule, pid: str,
+                       cancelled: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """JSON-friendly agenda of one participant, meetings in time order.
+
+    `cancelled` meetings ({"a", "b", "slot", "table", "reason"}) are listed with status
+    "cancelled" and their reason, so that nobody waits at a table for a ghost.
+    """
     pmap = instance.participant_map()
     me = pmap[pid]
-    rows = []
-    for m in sorted((m for m in schedule.meetings if pid in (m.a, m.b)), key=lambda m: m.slot):
-        other = pmap.get(m.b if m.a == pid else m.a)
-        slot = instance.slots[m.slot]
-        rows.append({"slot": m.slot, "day": slot.day, "start": slot.start, "end": slot.end,
-                     "table": m.table, "confirmed": m.confirmed,
-                     "with": {"id": other.id if other else None,
-                              "name": other.name if other else None,
-                              "org_type": other.org_type if other else None,
-                              "country": other.country if other else None}})
+    rows = [_row(instance, pmap, pid, m.b if m.a == pid else m.a, m.slot, m.table,
+                 "confirmed" if m.confirmed else "provisional")
+            for m in schedule.meetings if pid in (m.a, m.b)]
+    for c in cancelled or ():
+        if pid in (c["a"], c["b"]):
+            row = _row(instance, pmap, pid, c["b"] if c["a"] == pid else c["a"], c["slot"],
+                       c["table"], "cancelled", c)
+            rows.append({**row, "reason": c.get("reason") or "cancelled"})
+    rows.sort(key=lambda r: (r["start"], r["status"] == "cancelled"))
     return {"event": instance.name, "title": instance.event.get("title"),
-            "participant": {"id": me.id, "name": me.name, "fixed_table": me.fixed_table},
+            "participant": {"id": me.id, "name": me.name, "fixed_table": me.fixed_table,
+                            "fixed_table_label": None if me.fixed_table is None
+                            else instance.table_label(me.fixed_table)},
             "meetings": rows}
+
+
+def _row(instance: Instance, pmap: dict[str, Participant], pid: str, other_id: str,
+         slot: int | None, table: int, status: str, when: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    other = pmap.get(other_id)
+    s = slot_times(instance, slot, when)
+    return {"slot": slot, "day": s.day, "start": s.start, "end": s.end, "table": table,
+            "table_label": instance.table_label(table), "confirmed": status == "confirmed",
+            "status": status,
+            "with": {"id": other_id, "name": other.name if other else other_id,
+                     "org_type": other.org_type if other else None,
+                     "country": other.country if other else None}}
+
+
+def slot_times(instance: Instance, slot: int | None, when: dict[str, Any] | None = None) -> Slot:
+    """A meeting's times; a meeting cancelled by an event change keeps its old times."""
+    if slot is not None and 0 <= slot < len(instance.slots):
+        return instance.slots[slot]
+    when = when or {}
+    return Slot(-1, -1, when.get("start") or "", when.get("end") or "")
 
 
 # ------------------------------------------------------------------ ICS
@@ -68,49 +95,81 @@ def update_sequences(event: str, schedule: Schedule,
     return state
 
 
+def cancel_entries(event: str, state: dict[str, dict[str, Any]],
+                   cancelled: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The calendar state with these meetings cancelled now (SEQUENCE up once), so that a
+    cancellation reaches calendars before the organiser solves again."""
+    out = dict(state)
+    for c in cancelled:
+        uid = meeting_uid(event, c["a"], c["b"])
+        old = out.get(uid) or {"seq": -1, "slot": c["slot"], "table": c["table"], "a": c["a"],
+                               "b": c["b"], "cancelled": False}
+        if not old.get("cancelled"):
+            out[uid] = {**old, "seq": old["seq"] + 1, "cancelled": True,
+                        "reason": c.get("reason")}
+    return out
+
+
 def _when(iso: str, tz: str | None) -> datetime:
     dt = datetime.fromisoformat(iso)
     return dt.replace(tzinfo=ZoneInfo(tz)) if tz and dt.tzinfo is None else dt
 
 
 def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: str | None,
-           stamp: datetime) -> Event:
+           stamp: datetime, notes: dict[tuple[str, str], list[str]]) -> Event:
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
-    slot = instance.slots[entry["slot"]]
+    slot = slot_times(instance, entry["slot"], entry)
+    table = instance.table_label(entry["table"])
+    name = other.name if other else other_id
     ev = Event()
     ev.add("uid", uid)
     ev.add("dtstamp", stamp)
     ev.add("dtstart", _when(slot.start, tz))
     ev.add("dtend", _when(slot.end, tz))
     ev.add("sequence", entry["seq"])
-    ev.add("summary", f"B2B meeting: {other.name if other else other_id}")
-    ev.add("location", f"Table {entry['table'] + 1}")
+    ev.add("summary", f"B2B meeting: {name}")
+    venue = instance.event.get("venue") or instance.event.get("location")
+    ev.add("location", f"Table {table}" + (f", {venue}" if venue else ""))
+    lines = [f"Meeting with {name}"
+             + (f" ({', '.join(x for x in (other.org_type, other.country) if x)})"
+                if other and (other.org_type or other.country) else ""),
+             f"Table: {table}"]
+    if other and other.sector:
+        lines.append(f"Sector: {other.sector}")
+    lines += [f"Why: {note}" for note in notes.get(pair_key(entry["a"], entry["b"]), [])]
+    if entry["cancelled"]:
+        lines.insert(0, f"CANCELLED: {entry.get('reason') or 'this meeting no longer takes place'}")
+    ev.add("description", "\n".join(lines))
     ev.add("status", "CANCELLED" if entry["cancelled"] else "CONFIRMED")
     return ev
 
 
 def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any]],
                     tz: str | None = None, stamp: datetime | None = None,
-                    method: str = "PUBLISH") -> bytes:
+                    method: str = "PUBLISH",
+                    notes: dict[tuple[str, str], list[str]] | None = None) -> bytes:
     """Calendar of one participant from a state built by update_sequences.
 
     method="PUBLISH" carries live meetings plus cancelled ones (STATUS:CANCELLED);
-    method="CANCEL" carries only the cancelled ones, for iTIP mail clients.
+    method="CANCEL" carries only the cancelled ones, for iTIP mail clients. `notes` are
+    the requests' notes per pair: why the two wanted to meet.
     """
-    stamp = stamp or datetime(2000, 1, 1)
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", method)
-    cal.add("x-wr-calname", f"{instance.event.get('title') or instance.name} - {pid}")
-    for uid, entry in sorted(state.items(), key=lambda kv: (kv[1]["slot"], kv[0])):
-        if pid not in (entry["a"], entry["b"]) or entry["slot"] >= len(instance.slots):
+    me = instance.participant_map().get(pid)
+    title = instance.event.get("title") or instance.name
+    cal.add("x-wr-calname", f"{title}: {me.name if me and me.name else pid}")
+    for uid, entry in sorted(state.items(), key=lambda kv: (kv[1].get("start") or "", kv[1]["slot"] or 0, kv[0])):
+        if pid not in (entry["a"], entry["b"]) or not slot_times(instance, entry["slot"], entry).start:
             continue
         if method == "CANCEL" and not entry["cancelled"]:
             continue
-        cal.add_component(_event(instance, uid, entry, pid, tz, stamp))
+        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}))
     if tz:
         cal.add_missing_timezones()
     return cal.to_ical()
@@ -118,16 +177,24 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
 
 # ------------------------------------------------------------------ CSV and HTML
 
-def organiser_csv(instance: Instance, schedule: Schedule) -> str:
-    """One row per meeting, in slot then table order."""
+def organiser_csv(instance: Instance, schedule: Schedule,
+                  cancelled: list[dict[str, Any]] | None = None) -> str:
+    """One row per meeting, in slot then table order; cancelled ones say so and why."""
     pmap = instance.participant_map()
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["slot", "start", "end", "table", "a", "a_name", "b", "b_name"])
-    for m in sorted(schedule.meetings, key=lambda m: (m.slot, m.table)):
-        s = instance.slots[m.slot]
-        w.writerow([m.slot, s.start, s.end, m.table, m.a, _name(pmap, m.a), m.b,
-                    _name(pmap, m.b)])
+    w.writerow(["slot", "start", "end", "table", "a", "a_name", "b", "b_name", "table_index",
+                "status", "reason"])
+    rows = [(m.slot, m.table, m.a, m.b, "confirmed" if m.confirmed else "provisional", "")
+            for m in schedule.meetings]
+    rows += [(c["slot"], c["table"], c["a"], c["b"], "cancelled", c.get("reason") or "")
+             for c in cancelled or ()]
+    times = {(c["a"], c["b"]): c for c in cancelled or ()}
+    for slot, table, a, b, status, reason in sorted(rows, key=lambda r: (r[0] if r[0] is not None else -1,
+                                                                          r[1], r[4])):
+        s = slot_times(instance, slot, times.get((a, b)))
+        w.writerow([slot, s.start, s.end, instance.table_label(table), a, _name(pmap, a), b,
+                    _name(pmap, b), table, status, reason])
     return buf.getvalue()
 
 
@@ -140,11 +207,11 @@ def _env() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
-def participant_html(instance: Instance, schedule: Schedule, pids: list[str] | None = None
-                     ) -> str:
+def participant_html(instance: Instance, schedule: Schedule, pids: list[str] | None = None,
+                     cancelled: list[dict[str, Any]] | None = None) -> str:
     """Printable agendas, one page per participant."""
     pids = pids if pids is not None else [p.id for p in instance.participants]
-    agendas = [participant_agenda(instance, schedule, pid) for pid in pids]
+    agendas = [participant_agenda(instance, schedule, pid, cancelled) for pid in pids]
     return _env().get_template("participant.html").render(instance=instance, agendas=agendas)
 
 
@@ -155,7 +222,7 @@ def table_html(instance: Instance, schedule: Schedule, tables: list[int] | None 
     for m in schedule.meetings:
         by_table.setdefault(m.table, []).append(m)
     tables = tables if tables is not None else sorted(by_table)
-    sheets = [{"table": t, "rows": [
+    sheets = [{"table": t, "label": instance.table_label(t), "rows": [
         {"start": instance.slots[m.slot].start, "end": instance.slots[m.slot].end,
          "a": _name(pmap, m.a), "b": _name(pmap, m.b)}
         for m in sorted(by_table.get(t, []), key=lambda m: m.slot)]} for t in tables]

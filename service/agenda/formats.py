@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
 from service.agenda.model import (
     STATUSES,
@@ -32,6 +32,9 @@ def _int(**kw: Any) -> fields.Integer:
 
 
 class SlotSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     id = _int(required=True)
     day = _int(required=True, validate=validate.Range(min=0))
     start = fields.String(required=True)
@@ -54,6 +57,9 @@ class ParticipantSchema(Schema):
 
 
 class RequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     id = fields.String(required=True, validate=validate.Length(min=1))
     from_ = fields.String(required=True, data_key="from")
     to = fields.String(required=True)
@@ -63,6 +69,9 @@ class RequestSchema(Schema):
 
 
 class InstanceSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     format = fields.String(required=True, validate=validate.Equal(INSTANCE_FORMAT))
     name = fields.String(required=True)
     event = fields.Dict(load_default=dict)
@@ -70,9 +79,14 @@ class InstanceSchema(Schema):
     num_tables = _int(required=True, validate=validate.Range(min=0))
     participants = fields.List(fields.Nested(ParticipantSchema), required=True)
     requests = fields.List(fields.Nested(RequestSchema), required=True)
+    table_labels = fields.List(fields.String(validate=validate.Length(min=1, max=80)),
+                               load_default=None, allow_none=True)
 
 
 class UpdateRequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     id = fields.String(required=True)
     priority = _int(validate=validate.Range(min=1, max=3))
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -80,6 +94,9 @@ class UpdateRequestSchema(Schema):
 
 
 class DeltaSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     format = fields.String(required=True, validate=validate.Equal(DELTA_FORMAT))
     name = fields.String(load_default="")
     base_instance = fields.String(required=True)
@@ -91,6 +108,9 @@ class DeltaSchema(Schema):
 
 
 class MeetingSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     a = fields.String(required=True)
     b = fields.String(required=True)
     slot = _int(required=True)
@@ -99,10 +119,48 @@ class MeetingSchema(Schema):
 
 
 class ScheduleSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other tools add fields: ignored with a warning
+
     format = fields.String(required=True, validate=validate.Equal(SCHEDULE_FORMAT))
     instance = fields.String(required=True)
     meetings = fields.List(fields.Nested(MeetingSchema), required=True)
     meta = fields.Dict(load_default=dict)
+
+
+# ---------------------------------------------------------------- unknown fields
+
+# Lists of objects whose unknown keys are reported (participants keep theirs as extras).
+_NESTED: dict[type[Schema], dict[str, type[Schema]]] = {
+    InstanceSchema: {"slots": SlotSchema, "requests": RequestSchema},
+    DeltaSchema: {"add_requests": RequestSchema, "update_requests": UpdateRequestSchema},
+    ScheduleSchema: {"meetings": MeetingSchema},
+}
+
+
+def _known(schema: type[Schema]) -> set[str]:
+    return {f.data_key or name for name, f in schema._declared_fields.items()}
+
+
+def unknown_fields(data: Mapping[str, Any], schema: type[Schema]) -> list[str]:
+    """Warnings for the fields this format does not define, with their path."""
+    out = [f"{key}: unknown field, ignored" for key in data if key not in _known(schema)]
+    for name, nested in _NESTED.get(schema, {}).items():
+        items = data.get(name)
+        if not isinstance(items, list):
+            continue
+        known = _known(nested)
+        extra: dict[str, list[int]] = {}
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                for key in item:
+                    if key not in known:
+                        extra.setdefault(key, []).append(i)
+        for key, where in extra.items():
+            first = f"{name}[{where[0]}].{key}"
+            more = f" (and {len(where) - 1} more {name})" if len(where) > 1 else ""
+            out.append(f"{first}: unknown field, ignored{more}")
+    return out
 
 
 # ---------------------------------------------------------------- errors
@@ -171,6 +229,13 @@ def check_instance(inst: Instance, where: str = "") -> list[str]:
     """Cross-field checks the schema cannot express; returns error strings with paths."""
     errs: list[str] = []
     n = len(inst.slots)
+    if inst.table_labels is not None:
+        if len(inst.table_labels) != inst.num_tables:
+            errs.append(f"table_labels: {len(inst.table_labels)} labels for "
+                        f"{inst.num_tables} tables")
+        dup = sorted({x for x in inst.table_labels if inst.table_labels.count(x) > 1})
+        if dup:
+            errs.append(f"table_labels: duplicate labels {dup}")
     for i, s in enumerate(inst.slots):
         if s.id != i:
             errs.append(f"slots[{i}].id: {s.id} != index {i}")
@@ -226,13 +291,18 @@ def check_instance(inst: Instance, where: str = "") -> list[str]:
 # ---------------------------------------------------------------- public API
 
 def load_instance(data: Mapping[str, Any] | str | bytes) -> Instance:
-    """Parse and validate an instance file; raise InvalidRequestError with field paths."""
-    d = _load(InstanceSchema(), _parse(data, "instance"), "instance")
+    """Parse and validate an instance file; raise InvalidRequestError with field paths.
+
+    Fields the format does not define are ignored; `Instance.warnings` names them.
+    """
+    raw = _parse(data, "instance")
+    d = _load(InstanceSchema(), raw, "instance")
     inst = Instance(
         name=d["name"], event=dict(d["event"]),
         slots=[Slot(s["id"], s["day"], s["start"], s["end"]) for s in d["slots"]],
         num_tables=d["num_tables"], participants=[_participant(p) for p in d["participants"]],
-        requests=[_request(r) for r in d["requests"]])
+        requests=[_request(r) for r in d["requests"]], table_labels=d["table_labels"],
+        warnings=unknown_fields(raw, InstanceSchema))
     errs = check_instance(inst)
     if errs:
         raise _fail("instance", errs)
@@ -241,9 +311,10 @@ def load_instance(data: Mapping[str, Any] | str | bytes) -> Instance:
 
 def load_delta(data: Mapping[str, Any] | str | bytes) -> Delta:
     """Parse a delta file (structure only; apply_delta checks it against the base)."""
-    d = _load(DeltaSchema(), _parse(data, "delta"), "delta")
+    raw = _parse(data, "delta")
+    d = _load(DeltaSchema(), raw, "delta")
     upd = d["update_requests"]
-    return Delta(
+    return Delta(warnings=unknown_fields(raw, DeltaSchema),
         name=d["name"], base_instance=d["base_instance"],
         cancel_participants=list(d["cancel_participants"]),
         add_participants=[_participant(p) for p in d["add_participants"]],
@@ -253,8 +324,9 @@ def load_delta(data: Mapping[str, Any] | str | bytes) -> Delta:
 
 def load_schedule(data: Mapping[str, Any] | str | bytes) -> Schedule:
     """Parse a schedule file (structure only; validate.py checks the rules)."""
-    d = _load(ScheduleSchema(), _parse(data, "schedule"), "schedule")
-    return Schedule(instance=d["instance"], meta=dict(d["meta"]),
+    raw = _parse(data, "schedule")
+    d = _load(ScheduleSchema(), raw, "schedule")
+    return Schedule(warnings=unknown_fields(raw, ScheduleSchema),instance=d["instance"], meta=dict(d["meta"]),
                     meetings=[Meeting(m["a"], m["b"], m["slot"], m["table"], m["confirmed"])
                               for m in d["meetings"]])
 
@@ -275,12 +347,15 @@ def dump_request(r: Request) -> dict[str, Any]:
 
 
 def dump_instance(inst: Instance) -> dict[str, Any]:
-    return {
+    out = {
         "format": INSTANCE_FORMAT, "name": inst.name, "event": dict(inst.event),
         "slots": [{"id": s.id, "day": s.day, "start": s.start, "end": s.end} for s in inst.slots],
         "num_tables": inst.num_tables,
         "participants": [dump_participant(p) for p in inst.participants],
         "requests": [dump_request(r) for r in inst.requests]}
+    if inst.table_labels is not None:
+        out["table_labels"] = list(inst.table_labels)
+    return out
 
 
 def dump_delta(delta: Delta) -> dict[str, Any]:

@@ -62,6 +62,22 @@ class Instance:
     num_tables: int
     participants: list[Participant]
     requests: list[Request]
+    # What people see on each table: a number from 1 by default, or a name such as a booth.
+    table_labels: list[str] | None = None
+    warnings: list[str] = field(default_factory=list, compare=False)  # ignored input fields
+
+    def table_label(self, table: int) -> str:
+        if self.table_labels is not None and 0 <= table < len(self.table_labels):
+            return self.table_labels[table]
+        return str(table + 1)
+
+    def table_index(self, label: str | int) -> int | None:
+        """The table a person means by `label` (a label, or a number from 1)."""
+        text = str(label).strip()
+        for t in range(self.num_tables):
+            if self.table_label(t) == text:
+                return t
+        return None
 
     def participant_map(self) -> dict[str, Participant]:
         return {p.id: p for p in self.participants}
@@ -93,6 +109,7 @@ class Delta:
     add_requests: list[Request] = field(default_factory=list)
     # Each update is {"id": ..., plus the fields to patch}; kept as dicts (partial objects).
     update_requests: list[dict[str, Any]] | None = None
+    warnings: list[str] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class Schedule:
     instance: str
     meetings: list[Meeting]
     meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     def weight(self, instance: Instance) -> int:
         """Schedule weight: sum of the weights of the distinct scheduled pairs."""

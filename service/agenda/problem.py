@@ -3,7 +3,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.agenda.model import Instance
+from service.agenda.model import Instance, Request, pair_key
+
+# An accepted request outranks every pending one, whatever the priorities: its rank value is
+# (priority + 1) x ACCEPTED_UNIT against a pending request's bare priority (1-3), so no plausible
+# exchange of pending meetings outweighs one accepted meeting. Priority orders requests only
+# within the same status.
+ACCEPTED_UNIT = 64
+# Giving a participant their first meeting is worth more than any pending weight but less than
+# one accepted request (2 x ACCEPTED_UNIT): coverage never displaces an accepted meeting for a
+# pending one.
+COVERAGE_BONUS = 96
+
+
+def rank_value(r: Request) -> int:
+    """The solver's value of one request (format section 5 weight, re-ranked by status)."""
+    if r.status == "accepted":
+        return (r.priority + 1) * ACCEPTED_UNIT
+    return r.priority if r.status == "pending" else 0
 
 
 def bits(mask: int) -> list[int]:
@@ -30,7 +47,10 @@ class Problem:
     # candidate pairs (u < v by index), weight > 0 and at least one common slot
     eu: list[int] = field(default_factory=list)
     ev: list[int] = field(default_factory=list)
-    ew: list[int] = field(default_factory=list)
+    ew: list[int] = field(default_factory=list)  # format weight (section 5), for reporting
+    erank: list[int] = field(default_factory=list)  # rank value: what the solver maximises
+    eacc: list[bool] = field(default_factory=list)  # the pair has an accepted request
+    efirst: list[str] = field(default_factory=list)  # earliest created_at (first come, first served)
     ecommon: list[int] = field(default_factory=list)
     epool: list[bool] = field(default_factory=list)
     edge_of: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -52,6 +72,10 @@ class Problem:
         if fu >= 0:
             return fu
         return fv if fv >= 0 else None
+
+    def covered_value(self, deg: list[int]) -> int:
+        """Coverage part of the objective: participants with a meeting, among those who could."""
+        return COVERAGE_BONUS * sum(1 for p, d in enumerate(deg) if d and self.adj[p])
 
     def gaps(self, busy: int) -> int:
         """Idle slots between the first and last meeting of each day."""
@@ -84,6 +108,16 @@ def build_problem(instance: Instance) -> Problem:
     prob = Problem(instance, ids, index, n_slots, avail, cap, fixed, instance.pool_tables(),
                    [day_masks[d] for d in sorted(day_masks)])
     prob.adj = [[] for _ in ids]
+    values: dict[tuple[str, str], int] = {}
+    accepted: set[tuple[str, str]] = set()
+    first: dict[tuple[str, str], str] = {}
+    for r in instance.requests:
+        if r.status != "declined" and r.frm != r.to:
+            key = pair_key(r.frm, r.to)
+            values[key] = values.get(key, 0) + rank_value(r)
+            first[key] = min(first.get(key, r.created_at), r.created_at)
+            if r.status == "accepted":
+                accepted.add(key)
     for (a, b), w in sorted(instance.pair_weights().items()):
         if w <= 0 or a not in index or b not in index:
             continue
@@ -98,6 +132,9 @@ def build_problem(instance: Instance) -> Problem:
         prob.eu.append(u)
         prob.ev.append(v)
         prob.ew.append(w)
+        prob.erank.append(values[(a, b)])
+        prob.eacc.append((a, b) in accepted)
+        prob.efirst.append(first[(a, b)])
         prob.ecommon.append(common)
         prob.epool.append(is_pool)
         prob.edge_of[(u, v)] = e

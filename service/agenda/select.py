@@ -1,57 +1,108 @@
-"""Phase (a) of the solver: choose which pairs meet (max-weight degree-constrained subgraph)."""
+"""Phase (a) of the solver: choose which pairs meet, a slot-free b-matching ILP (HiGHS).
+
+The model ignores slots: degree caps per participant and the shared pool's total capacity
+(pool tables x slots) are its only constraints, so its optimum bounds every valid agenda.
+HiGHS solves it single-threaded and deterministically; `node_limit` is the work limit that
+decides the result, the wall-clock `time_limit_s` only a safety net under extreme load.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
 
-from service.agenda.problem import Problem
+from service.agenda.problem import COVERAGE_BONUS, Problem
 
-# Objective units: one weight point is worth SCALE; covering a participant who would
-# otherwise have no meeting is worth `fairness_bonus` weight points.
-SCALE = 4
+NODE_LIMIT = 5_000
 
 
-def select_pairs(prob: Problem, time_limit_s: float, pinned: Iterable[int] = (),
-                 keep_bonus: dict[int, float] | None = None, hint: Iterable[int] = (),
-                 fairness_bonus: float = 0.75, workers: int = 2,
-                 cap: list[int] | None = None) -> tuple[list[int], float]:
-    """Return (chosen edge ids, proven upper bound on their total weight incl. pinned).
+@dataclass
+class Selection:
+    chosen: list[int]  # edge ids
+    bound: float  # proven upper bound of the objective (inf when unknown)
+    optimal: bool
 
-    Degree caps and the shared-pool capacity (pool tables x slots) are the constraints;
-    slots are assigned later, so the result is a relaxation of the full problem.
+
+def select_pairs(prob: Problem, values: Sequence[float] | None = None,
+                 cap: Sequence[int] | None = None, pinned: Iterable[int] = (),
+                 keep_bonus: dict[int, float] | None = None,
+                 coverage_bonus: float = COVERAGE_BONUS, node_limit: int = NODE_LIMIT,
+                 time_limit_s: float = 60.0) -> Selection:
+    """Maximise sum(values of chosen pairs) + coverage_bonus x participants with a pair.
+
+    `values` defaults to the rank values (accepted first); pass `prob.ew` with no coverage
+    bonus for the format's plain weight. Pinned edges are forced in.
     """
-    cap = cap or prob.cap
-    pinned = set(pinned)
+    values = prob.erank if values is None else values
+    cap = prob.cap if cap is None else cap
     keep_bonus = keep_bonus or {}
-    m = cp_model.CpModel()
-    x = [m.new_bool_var("") for _ in prob.eu]
-    for e in pinned:
-        m.add(x[e] == 1)
+    n_edges = len(prob.eu)
+    if n_edges == 0:
+        return Selection([], 0.0, True)
+    covered = [p for p, edges in enumerate(prob.adj) if edges] if coverage_bonus else []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    upper: list[float] = []
+
+    def row(items: Iterable[tuple[int, float]], ub: float) -> None:
+        r = len(upper)
+        for col, v in items:
+            rows.append(r)
+            cols.append(col)
+            vals.append(v)
+        upper.append(ub)
+
     for p, edges in enumerate(prob.adj):
         if len(edges) > cap[p]:
-            m.add(sum(x[e] for e in edges) <= cap[p])
-    pool_edges = [x[e] for e in range(len(x)) if prob.epool[e]]
-    if len(pool_edges) > len(prob.pool) * prob.n_slots:
-        m.add(sum(pool_edges) <= len(prob.pool) * prob.n_slots)
-    terms = [SCALE * prob.ew[e] * x[e] for e in range(len(x))]
-    bonus_units = round(fairness_bonus * SCALE)
-    if bonus_units:
-        for edges in prob.adj:
-            if edges:
-                y = m.new_bool_var("")
-                m.add_bool_or([x[e] for e in edges]).only_enforce_if(y)
-                terms.append(bonus_units * y)
-    for e, b in keep_bonus.items():
-        terms.append(round(b * SCALE) * x[e])
-    m.maximize(sum(terms))
-    for e in hint:
-        m.add_hint(x[e], 1)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
-    solver.parameters.num_workers = workers
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return sorted(pinned), float("inf")
-    chosen = [e for e in range(len(x)) if solver.boolean_value(x[e])]
-    return chosen, solver.best_objective_bound / SCALE
+            row(((e, 1.0) for e in edges), cap[p])
+    pool_edges = [e for e in range(n_edges) if prob.epool[e]]
+    for window in _windows(prob):
+        # pool meetings that can only happen inside `window` share its tables
+        inside = [e for e in pool_edges if prob.ecommon[e] & ~window == 0]
+        if len(inside) > len(prob.pool) * window.bit_count():
+            row(((e, 1.0) for e in inside), len(prob.pool) * window.bit_count())
+    # y_p <= sum of p's edges: y_p is 1 only when p meets someone (continuous is enough:
+    # with integral x the optimum puts y_p at min(1, degree))
+    for k, p in enumerate(covered):
+        row([(n_edges + k, 1.0), *((e, -1.0) for e in prob.adj[p])], 0.0)
+    n_vars = n_edges + len(covered)
+    cost = np.zeros(n_vars)
+    for e in range(n_edges):
+        cost[e] = -(values[e] + keep_bonus.get(e, 0.0))
+    cost[n_edges:] = -coverage_bonus
+    lower_x = np.zeros(n_vars)
+    for e in pinned:
+        lower_x[e] = 1.0
+    integrality = np.zeros(n_vars)
+    integrality[:n_edges] = 1
+    constraints = []
+    if upper:
+        a = csr_matrix((vals, (rows, cols)), shape=(len(upper), n_vars))
+        constraints.append(LinearConstraint(a, -np.inf, np.array(upper)))
+    res = milp(cost, constraints=constraints, integrality=integrality,
+               bounds=Bounds(lower_x, np.ones(n_vars)),
+               options={"mip_rel_gap": 0.0, "node_limit": node_limit,
+                        "time_limit": max(0.5, time_limit_s)})
+    if res.x is None:
+        return Selection(sorted(set(pinned)), float("inf"), False)
+    chosen = [e for e in range(n_edges) if res.x[e] > 0.5]
+    bound = getattr(res, "mip_dual_bound", None)
+    return Selection(chosen, float("inf") if bound is None else -float(bound), res.status == 0)
+
+
+def _windows(prob: Problem) -> list[int]:
+    """Slot sets whose shared-pool capacity binds when availability is partial: the whole
+    event, each day, and each day's prefixes and suffixes (late arrivals, early departures)."""
+    full = (1 << prob.n_slots) - 1
+    out = {full}
+    for day in prob.day_masks:
+        out.add(day)
+        slots = [s for s in range(prob.n_slots) if day >> s & 1]
+        for k in range(1, len(slots)):
+            prefix = sum(1 << s for s in slots[:k])
+            out.update((prefix, day & ~prefix))
+    return sorted(out)

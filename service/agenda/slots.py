@@ -17,6 +17,7 @@ class SlotState:
         self.pool_cap = list(pool_cap)
         self.pool_mask = self._pool_mask()
         self.deg = [0] * prob.n
+        self.g = [0] * prob.n  # idle gaps per participant, kept up to date by place/remove
         self.pinned: set[int] = set()
         self.stay: set[int] = set()  # compaction leaves these alone
         # journal of (placed?, edge, slot) so a failed repair can be rolled back
@@ -42,6 +43,8 @@ class SlotState:
         self.eslot[e] = s
         self.deg[u] += 1
         self.deg[v] += 1
+        self.g[u] = self.p.gaps(self.busy[u])
+        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] -= 1
             if self.pool_cap[s] == 0:
@@ -60,6 +63,8 @@ class SlotState:
         self.eslot[e] = -1
         self.deg[u] -= 1
         self.deg[v] -= 1
+        self.g[u] = self.p.gaps(self.busy[u])
+        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] += 1
             self.pool_mask |= bit
@@ -71,7 +76,7 @@ class SlotState:
         cost = 0.0
         for q in (p.eu[e], p.ev[e]):
             b = self.busy[q]
-            cost += p.gaps(b | bit) - p.gaps(b)
+            cost += p.gaps(b | bit) - self.g[q]
             if not b & ((bit << 1) | (bit >> 1)):
                 cost += 0.25  # prefer extending an existing block
         return cost
@@ -143,16 +148,18 @@ class SlotState:
                 if time.monotonic() > deadline:
                     return moves
                 u, v = self.p.eu[e], self.p.ev[e]
-                before = self.p.gaps(self.busy[u]) + self.p.gaps(self.busy[v])
+                before = self.g[u] + self.g[v]
                 if before == 0:
                     continue
                 self.remove(e)
                 best, best_gain = s, 0
-                for t in bits(self.free_slots(e)):
+                for t in bits(self.free_slots(e) & self._useful(u, v)):
                     bit = 1 << t
                     after = self.p.gaps(self.busy[u] | bit) + self.p.gaps(self.busy[v] | bit)
                     if before - after > best_gain:
                         best, best_gain = t, before - after
+                        if best_gain == before:  # no idle slot left for either: cannot do better
+                            break
                 self.place(e, best)
                 if best != s:
                     improved += 1
@@ -162,6 +169,23 @@ class SlotState:
                 break
         return moves
 
+
+    def _useful(self, u: int, v: int) -> int:
+        """Slots where a meeting of u and v can reduce idle gaps: holes and block ends of
+        either, and days where neither meets yet."""
+        out = 0
+        for dm in self.p.day_masks:
+            both = (self.busy[u] | self.busy[v]) & dm
+            if not both:
+                out |= dm
+                continue
+            for q in (u, v):
+                m = self.busy[q] & dm
+                if m:
+                    lo, hi = (m & -m).bit_length() - 1, m.bit_length() - 1
+                    span = ((1 << (hi + 1)) - 1) & ~((1 << lo) - 1)
+                    out |= (span & ~m) | ((1 << max(lo - 1, 0)) | (1 << (hi + 1))) & dm
+        return out
 
     def swap_pass(self, deadline: float) -> int:
         """Swap two meetings sharing a participant x: (x,u)@s <-> (x,w)@t.
@@ -177,7 +201,7 @@ class SlotState:
             if time.monotonic() > deadline:
                 break
             for x, u in ((p.eu[e], p.ev[e]), (p.ev[e], p.eu[e])):
-                if p.gaps(self.busy[u]) == 0:
+                if self.g[u] == 0:
                     continue
                 if self._best_swap(e, s, x, u):
                     swaps += 1
@@ -187,7 +211,7 @@ class SlotState:
 
     def _best_swap(self, e: int, s: int, x: int, u: int) -> bool:
         p = self.p
-        base_u = p.gaps(self.busy[u])
+        base_u = self.g[u]
         # candidate slots t: u free, e allowed there, x busy at t with a movable meeting f
         for t in bits(p.ecommon[e] & ~self.busy[u] & self.busy[x]):
             f = self.at[x][t]
@@ -202,7 +226,7 @@ class SlotState:
                     continue
             bs, bt = 1 << s, 1 << t
             gain = (base_u - p.gaps((self.busy[u] & ~bs) | bt)
-                    + p.gaps(self.busy[w]) - p.gaps((self.busy[w] & ~bt) | bs))
+                    + self.g[w] - p.gaps((self.busy[w] & ~bt) | bs))
             if gain > 0:
                 self.remove(e)
                 self.remove(f)
@@ -213,4 +237,4 @@ class SlotState:
 
 
 def total_gaps(state: SlotState) -> int:
-    return sum(state.p.gaps(b) for b in state.busy)
+    return sum(state.g)

@@ -1,73 +1,77 @@
-"""Agenda solver: select pairs, colour them with slots, repair, compact, assign tables."""
+"""Agenda solver, a decomposition: choose the pairs (slot-free b-matching ILP), fit them into
+slots most-constrained-first, fill, repair coverage, compact idle gaps, assign tables.
+
+The result is deterministic: the ILP runs under a work limit (nodes), the heuristics under
+pass limits. Wall-clock limits are only safety nets for an overloaded machine; whatever
+happens, the agenda is never worse than the greedy-plus-repair floor computed alongside.
+"""
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
-from service.agenda.exact import compact_exact, solve_exact
 from service.agenda.model import Instance, Meeting, Schedule
 from service.agenda.problem import Problem, build_problem
-from service.agenda.select import select_pairs
+from service.agenda.repair import by_value, cover, fill, promote, score
+from service.agenda.select import NODE_LIMIT, select_pairs
 from service.agenda.slots import SlotState, total_gaps
 
 Progress = Callable[[float, str], None]
-# Above this many (pair, slot) variables the exact model is too slow to be worth trying.
-EXACT_MAX_VARS = 40_000
+METHODS = ("auto", "floor")
 
 
 def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float = 100.0,
-          progress: Progress | None = None, fairness_bonus: float = 0.75,
-          keep_bonus: float = 0.5, workers: int = 2, method: str = "auto") -> Schedule:
-    """Build a valid agenda maximising weight, then fairness, then few idle gaps.
+          progress: Progress | None = None, keep_bonus: float = 0.5,
+          node_limit: int = NODE_LIMIT, method: str = "auto") -> Schedule:
+    """Build a valid agenda: accepted requests first, then coverage, then pending ones,
+    then few idle gaps.
 
     With `base`, its confirmed meetings between remaining participants stay on the same
     slot and table (rule 11); unconfirmed ones are kept when still possible.
-    method: "auto" (exact CP-SAT model on small events), "exact" or "heuristic".
+    method: "auto" (decomposition, never below the floor) or "floor" (greedy + repair only).
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     t0 = time.monotonic()
     deadline = t0 + time_limit_s
     report = progress or (lambda _f, _m: None)
     prob = build_problem(instance)
     report(0.02, f"{prob.n} participants, {len(prob.eu)} candidate pairs")
     pinned, dropped, prev = _from_base(prob, base)
-    state = SlotState(prob, [len(prob.pool)] * prob.n_slots)
-    for e, (s, _t) in pinned.items():
-        state.place(e, s)
-    state.pinned = set(pinned)
     cap = [max(0, c) for c in prob.cap]
     keep = {e: keep_bonus for e in prev if e not in pinned}
-    meta: dict[str, object] = {"solver": "maillon-agenda/1", "pairs": len(prob.eu)}
+    meta: dict[str, object] = {"solver": "maillon-agenda/2", "pairs": len(prob.eu)}
 
-    n_vars = sum(c.bit_count() for c in prob.ecommon)
-    done = False
-    if method == "exact" or (method == "auto" and n_vars <= EXACT_MAX_VARS):
-        res = solve_exact(prob, min(0.5 * time_limit_s, 30.0),
-                          pinned={e: s for e, (s, _t) in pinned.items()},
-                          hint={e: s for e, (s, _t) in prev.items()},
-                          fairness_bonus=fairness_bonus, workers=workers,
-                          keep={e: (prev[e][0], keep_bonus) for e in keep})
-        if res is not None:
-            gap_time = min(0.03 * time_limit_s, 3.0)
-            if gap_time >= 0.3:  # worth a CP-SAT call only with a little time to spend
-                fixed = set(pinned) | {e for e, (s, _t) in prev.items()
-                                       if res.slots.get(e) == s}
-                res.slots = compact_exact(prob, res.slots, fixed, gap_time, workers=workers)
-            for e, s in sorted(res.slots.items()):
-                if e not in pinned:
-                    state.place(e, s)
-            meta.update(method="exact", optimal=res.optimal, bound=res.bound)
-            done = True
-    if not done:
-        sel_time = min(0.3 * time_limit_s, 40.0)
-        report(0.05, f"selecting pairs (≤ {sel_time:.0f} s)")
-        chosen, bound = select_pairs(prob, sel_time, pinned=pinned, keep_bonus=keep,
-                                     fairness_bonus=fairness_bonus, workers=workers, cap=cap,
-                                     hint=prev)
-        meta.update(method="select+colour", selection_bound=bound)
-        report(0.4, f"{len(chosen)} pairs chosen, assigning slots")
-        _colour(state, prob, [e for e in chosen if e not in pinned], prev, deadline)
-        report(0.7, "filling free capacity")
-        _fill(state, prob, cap, deadline)
+    fitted = None
+    if method == "auto":
+        report(0.05, "selecting pairs")
+        sel = select_pairs(prob, cap=cap, pinned=pinned, keep_bonus=keep, node_limit=node_limit,
+                           time_limit_s=max(1.0, 0.4 * time_limit_s))
+        report(0.3, f"{len(sel.chosen)} pairs chosen, fitting them into slots")
+        fitted = _fresh(prob, pinned)
+        _colour(fitted, prob, [e for e in sel.chosen if e not in pinned], prev, deadline)
+        report(0.5, "filling free capacity")
+        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
+        promote(fitted, cap, deadline=deadline)
+        fill(fitted, by_value(prob, list(range(len(prob.eu)))), cap, deadline=deadline)
+        cover(fitted, cap, deadline=deadline)
+        bound = sel.bound if math.isfinite(sel.bound) else None
+        meta.update(bound=bound, selection_optimal=sel.optimal)
+    # The floor has no deadline: whatever the load did to the steps above, the agenda is
+    # never worse than greedy placement plus repair.
+    report(0.7, "greedy floor")
+    floor = _fresh(prob, pinned)
+    _keep_previous(floor, prev)
+    fill(floor, by_value(prob, list(range(len(prob.eu)))), cap)
+    promote(floor, cap)
+    fill(floor, by_value(prob, list(range(len(prob.eu)))), cap)
+    cover(floor, cap)
+    state, floor_score = floor, score(floor)
+    meta.update(method="floor", floor_score=floor_score)
+    if fitted is not None and score(fitted) >= floor_score:
+        state = fitted
+        meta.update(method="select+fit")
     report(0.8, "compacting days")
     state.log.clear()
     # unconfirmed base meetings left where they were stay there (fewer changes)
@@ -78,10 +82,43 @@ def solve(instance: Instance, base: Schedule | None = None, time_limit_s: float 
         if not moved or time.monotonic() > end:
             break
     meetings = _tables(state, prob, pinned, prev)
+    if method == "auto" and time.monotonic() < deadline - 0.5 * time_limit_s:
+        meta.update(coverage_cost=_coverage_cost(prob, cap, pinned, keep, sel.chosen, node_limit,
+                                                 deadline - time.monotonic()))
     meta.update(time_s=round(time.monotonic() - t0, 3), idle_gaps=total_gaps(state),
-                confirmed_unplaceable=dropped)
+                score=score(state), confirmed_unplaceable=dropped,
+                left_out=[prob.ids[p] for p in range(prob.n) if prob.adj[p] and not state.deg[p]])
     report(1.0, f"{len(meetings)} meetings")
     return Schedule(instance=instance.name, meetings=meetings, meta=meta)
+
+
+def _coverage_cost(prob: Problem, cap: list[int], pinned: dict[int, tuple[int, int]],
+                   keep: dict[int, float], chosen: list[int], node_limit: int, time_left: float
+                   ) -> dict[str, int]:
+    """What giving everyone a first meeting costs, on the slot-free selection: the best
+    selection without the coverage bonus against the one chosen. Only a report: it runs
+    after the agenda is built, when time is left."""
+    plain = select_pairs(prob, cap=cap, pinned=pinned, keep_bonus=keep, coverage_bonus=0.0,
+                         node_limit=node_limit, time_limit_s=max(1.0, 0.5 * time_left))
+    return {"rank": sum(prob.erank[e] for e in plain.chosen) - sum(prob.erank[e] for e in chosen),
+            "weight": sum(prob.ew[e] for e in plain.chosen) - sum(prob.ew[e] for e in chosen)}
+
+
+def _fresh(prob: Problem, pinned: dict[int, tuple[int, int]]) -> SlotState:
+    state = SlotState(prob, [len(prob.pool)] * prob.n_slots)
+    for e, (s, _t) in pinned.items():
+        state.place(e, s)
+    state.pinned = set(pinned)
+    state.log.clear()
+    return state
+
+
+def _keep_previous(state: SlotState, prev: dict[int, tuple[int, int]]) -> None:
+    """Unconfirmed base meetings go back to their slot first when it is still free."""
+    for e, (s, _t) in sorted(prev.items()):
+        if state.free_slots(e) >> s & 1:
+            state.place(e, s)
+    state.log.clear()
 
 
 def _from_base(prob: Problem, base: Schedule | None
@@ -127,46 +164,32 @@ def _from_base(prob: Problem, base: Schedule | None
 
 def _colour(state: SlotState, prob: Problem, chosen: list[int],
             prev: dict[int, tuple[int, int]], deadline: float) -> None:
-    """Greedy list edge-colouring, tightest pairs first, then ejection-chain repair."""
-    failed = []
-    for e in chosen:  # previous slot first, to minimise change
-        if e in prev and state.free_slots(e) >> prev[e][0] & 1:
-            state.place(e, prev[e][0])
+    """Greedy list edge-colouring, most constrained pairs first, then ejection-chain repair."""
+    _keep_previous(state, {e: prev[e] for e in chosen if e in prev})
     rest = [e for e in chosen if state.eslot[e] < 0]
     load = [0] * prob.n
     for e in rest:
         load[prob.eu[e]] += 1
         load[prob.ev[e]] += 1
 
-    def tightness(e: int) -> tuple[int, int]:
+    def tightness(e: int) -> tuple[int, int, int, int]:
         u, v = prob.eu[e], prob.ev[e]
-        slack = prob.ecommon[e].bit_count() - max(load[u], load[v])
-        return slack, prob.ecommon[e].bit_count()
+        common = prob.ecommon[e].bit_count()
+        return common - max(load[u], load[v]), common, -prob.erank[e], e
 
+    failed = []
     for e in sorted(rest, key=tightness):
         s = state.best_slot(e)
         if s >= 0:
             state.place(e, s)
         else:
             failed.append(e)
-    for e in failed:
+    for e in by_value(prob, failed):
         if time.monotonic() > deadline:
             break
         state.log.clear()
         state.try_place(e, depth=2)
-
-
-def _fill(state: SlotState, prob: Problem, cap: list[int], deadline: float) -> None:
-    """Add unscheduled pairs where both sides still have capacity, best weight first."""
-    order = sorted((e for e in range(len(prob.eu)) if state.eslot[e] < 0),
-                   key=lambda e: (-(prob.ew[e] + 0.75 * ((state.deg[prob.eu[e]] == 0)
-                                                         + (state.deg[prob.ev[e]] == 0))), e))
-    for e in order:
-        if time.monotonic() > deadline:
-            break
-        if state.deg[prob.eu[e]] < cap[prob.eu[e]] and state.deg[prob.ev[e]] < cap[prob.ev[e]]:
-            state.log.clear()
-            state.try_place(e, depth=1)
+    state.log.clear()
 
 
 def _tables(state: SlotState, prob: Problem, pinned: dict[int, tuple[int, int]],

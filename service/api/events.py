@@ -13,10 +13,13 @@ from service.api.schemas import ErrorSchema, JobAcceptedSchema
 from service.events.schemas import (
     AgendaRequestSchema,
     EventSchema,
+    IsoDate,
+    IsoDateTime,
     MeetingRequestDumpSchema,
     MeetingRequestSchema,
     ParticipantPublicSchema,
     ParticipantSchema,
+    PeriodSchema,
 )
 
 blp = Blueprint("events", __name__, description="B2B events, meeting requests and agendas")
@@ -39,6 +42,23 @@ def _agendas() -> Any:
     return services().agenda_service(principal())
 
 
+class ParticipationSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+
+
+class EventSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    days = fields.List(fields.String())
+    timezone = fields.String(allow_none=True)
+    state = fields.String()
+    booking_deadline = fields.String(allow_none=True)
+    joinable = fields.Boolean(metadata={"description": "bookings still open"})
+    participation = fields.Nested(ParticipationSchema, allow_none=True,
+                                  metadata={"description": "the calling member's own participation"})
+
+
 @blp.route("/events")
 class Events(MethodView):
     @blp.arguments(EventSchema)
@@ -47,6 +67,11 @@ class Events(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an event: days, sessions, breaks, slot length, tables, time zone, booking rules"""
         return _events().create_event(data)
+
+    @blp.response(200, EventSummarySchema(many=True))
+    def get(self) -> Any:
+        """Events one can join, with one's own participation (members)"""
+        return _events().list_events()
 
 
 @blp.route("/events/import")
@@ -200,3 +225,91 @@ class ParticipantAgendaFile(MethodView):
             return Response(_agendas().participant_ics(event_id, pid), mimetype="text/calendar",
                             headers={"Content-Disposition": f'attachment; filename="{event_id}-{pid}.ics"'})
         return Response(_agendas().participant_html(event_id, pid), mimetype="text/html")
+
+
+# -- on the day: the organiser's changes to the latest agenda ---------------------------------------
+
+class EventChangeSchema(Schema):
+    """Any subset of these settings (no defaults: what is absent stays); checked as at creation."""
+
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    venue = fields.String(allow_none=True, validate=validate.Length(max=300))
+    booking_deadline = IsoDateTime(allow_none=True, default_timezone=None)
+    days = fields.List(IsoDate(), validate=validate.Length(min=1, max=14))
+    sessions = fields.List(fields.Nested(PeriodSchema), validate=validate.Length(min=1, max=6))
+    breaks = fields.List(fields.Nested(PeriodSchema), validate=validate.Length(max=20))
+    slot_minutes = fields.Integer(validate=validate.Range(min=5, max=240))
+    num_tables = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    table_labels = fields.List(fields.String(validate=validate.Length(min=1, max=80)), allow_none=True)
+
+
+class MeetingRefSchema(Schema):
+    a = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    b = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class MeetingPlaceSchema(MeetingRefSchema):
+    start = fields.String(load_default=None, metadata={"description": "slot start, e.g. 2026-03-10T09:30; "
+                                                                      "default: the first free one"})
+    table = fields.String(load_default=None, metadata={"description": "table label, e.g. 5 or a booth name"})
+
+
+class MeetingCancelSchema(MeetingRefSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+@blp.route("/events/<event_id>/settings")
+class EventSettings(MethodView):
+    @blp.arguments(EventChangeSchema)
+    @blp.response(200, EventSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    @blp.alt_response(422, schema=ErrorSchema)
+    def patch(self, data: dict[str, Any], event_id: str) -> Any:
+        """Edit the deadline, days, sessions, breaks or tables; meetings that no longer fit are cancelled"""
+        return _agendas().edit_event(event_id, data)
+
+
+@blp.route("/events/<event_id>/meetings")
+class Meetings(MethodView):
+    @blp.arguments(MeetingPlaceSchema)
+    @blp.response(201)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, data: dict[str, Any], event_id: str) -> Any:
+        """Book a meeting on site (also after the booking deadline): accepted, placed and confirmed"""
+        return _agendas().book(event_id, data["a"], data["b"], data["start"], data["table"])
+
+
+@blp.route("/events/<event_id>/meetings/move")
+class MeetingMove(MethodView):
+    @blp.arguments(MeetingPlaceSchema)
+    @blp.response(200)
+    @blp.alt_response(409, schema=ErrorSchema, description="what collides")
+    def post(self, data: dict[str, Any], event_id: str) -> Any:
+        """Move one meeting to another slot or table by hand; it is locked there"""
+        return _agendas().move(event_id, data["a"], data["b"], data["start"], data["table"])
+
+
+@blp.route("/events/<event_id>/meetings/lock")
+class MeetingLock(MethodView):
+    @blp.arguments(MeetingRefSchema)
+    @blp.response(200)
+    def post(self, data: dict[str, Any], event_id: str) -> Any:
+        """Lock one meeting where it is: later agendas never move it"""
+        return _agendas().lock_meeting(event_id, data["a"], data["b"])
+
+
+@blp.route("/events/<event_id>/meetings/cancel")
+class MeetingCancel(MethodView):
+    @blp.arguments(MeetingCancelSchema)
+    @blp.response(200)
+    def post(self, data: dict[str, Any], event_id: str) -> Any:
+        """Cancel one meeting; both participants' agendas and calendars show it cancelled"""
+        return _agendas().cancel_meeting(event_id, data["a"], data["b"], data["reason"])
+
+
+@blp.route("/events/<event_id>/participants/<pid>/no-show")
+class ParticipantNoShow(MethodView):
+    @blp.response(200)
+    def post(self, event_id: str, pid: str) -> Any:
+        """Mark a no-show: their meetings are cancelled in their partners' agendas"""
+        return _agendas().no_show(event_id, pid)

@@ -22,12 +22,15 @@ from service.errors import InvalidRequestError
 def _read(path: Path, loader: Any) -> Any:
     """Load a file; an invalid one ends the command with the file name and every problem."""
     try:
-        return loader(path.read_bytes())
+        loaded = loader(path.read_bytes())
     except InvalidRequestError as exc:
         click.echo(f"error: {path}: {exc.message}", err=True)
         for problem in (exc.errors or [])[:50]:
             click.echo(f"  {problem}", err=True)
         sys.exit(2)
+    for warning in getattr(loaded, "warnings", [])[:50]:
+        click.echo(f"warning: {path}: {warning}", err=True)
+    return loaded
 
 
 def load_inputs(event: Path, delta: Path | None, base: Path | None) -> tuple[Instance, Schedule | None]:
@@ -99,3 +102,21 @@ def validate_cmd(event: Path, schedule: Path, delta: Path | None, base: Path | N
 def _summary(instance: Instance, schedule: Schedule) -> None:
     stats = schedule_stats(instance, schedule)
     click.echo(json.dumps(stats, indent=2), err=True)
+
+
+@agenda.command("show")
+@click.argument("event", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("schedule", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--participant", default=None, help="Only this participant's meetings.")
+def show_cmd(event: Path, schedule: Path, participant: str | None) -> None:
+    """Print the meetings of SCHEDULE by time, with table labels and names, as people read them."""
+    instance = _read(event, load_instance)
+    agenda_ = _read(schedule, load_schedule)
+    names = {p.id: p.name or p.id for p in instance.participants}
+    for m in sorted(agenda_.meetings, key=lambda m: (m.slot, m.table)):
+        if participant and participant not in (m.a, m.b):
+            continue
+        slot = instance.slots[m.slot] if 0 <= m.slot < len(instance.slots) else None
+        when = f"{slot.start.replace('T', ' ')}-{slot.end[11:]}" if slot else f"slot {m.slot}"
+        click.echo(f"{when}  Table {instance.table_label(m.table):<12} {names.get(m.a, m.a)} / "
+                   f"{names.get(m.b, m.b)}{'' if m.confirmed else '  (provisional)'}")

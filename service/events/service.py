@@ -11,8 +11,9 @@ from service.access.policy import Guard
 from service.agenda.formats import dump_instance, load_instance
 from service.agenda.model import Instance
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
-from service.events.calendar import build_slots, windows_to_intervals
+from service.events.calendar import build_slots, windows_to_intervals, with_times
 from service.events.store import EventStore
+from service.events.tables import table_index, table_label
 from service.index.base import ProfileIndex
 
 OPEN = ("pending", "accepted")
@@ -57,6 +58,26 @@ class EventService:
         self.store.put_event(event)
         return event
 
+    def list_events(self) -> list[dict[str, Any]]:
+        """Events the caller can see: all of them, each with whether one can still join and the
+        caller's own participation (members); organisers see their own events."""
+        who = self.guard.principal
+        now = _iso(self.clock())
+        out = []
+        for event in self.store.events():
+            if who.role == "organiser" and not self.guard.manages_event(event):
+                continue
+            mine = None
+            if who.role == "member":
+                mine = next(({"id": p["id"], "status": p["status"]}
+                             for p in self.store.participants(event["id"], include_cancelled=True)
+                             if p.get("member_id") == who.subject), None)
+            deadline = event.get("booking_deadline")
+            out.append({**{k: event.get(k) for k in ("id", "title", "days", "timezone", "state", "booking_deadline")},
+                        "joinable": event.get("state") != "closed" and not (deadline and deadline <= now),
+                        "participation": mine})
+        return out
+
     def event(self, event_id: str) -> dict[str, Any]:
         event = self.store.event(event_id)
         if event is None:
@@ -76,14 +97,18 @@ class EventService:
                  "slot_minutes": meta.get("slot_minutes"), "num_tables": inst.num_tables,
                  "booking_deadline": None, "request_expiry_hours": 72, "max_requests_per_participant": 10_000,
                  "max_meetings_default": None, "slots": doc["slots"], "state": "open", "format_event": meta,
+                 "table_labels": inst.table_labels,
                  "owner": self.guard.principal.subject if self.guard.principal.role == "organiser" else None}
+        extras = {p.id: p.extra for p in inst.participants}
         with self.store.transaction() as conn:
             self.store.put_event(event, conn)
             for p in doc["participants"]:
-                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered"}, conn)
+                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered",
+                                                       "fixed_table_label": table_label(event, p["fixed_table"]),
+                                                       "format_extra": extras[p["id"]]}, conn)
             for r in doc["requests"]:
                 self.store.put_request(inst.name, {**r, "note": "", "expires_at": None, "answered_at": None}, conn)
-        return event
+        return {**event, "warnings": inst.warnings}
 
     def export_instance(self, event_id: str) -> dict[str, Any]:
         self.guard.check_event_manage(self.event(event_id))
@@ -91,9 +116,9 @@ class EventService:
 
     def participants(self, event_id: str) -> list[dict[str, Any]]:
         event = self.event(event_id)
-        found = self.store.participants(event_id)
+        found = self.store.participants(event_id, include_cancelled=True)  # listed as cancelled
         self.guard.check_participant_list(event, found)
-        return found
+        return [with_times(event, p) for p in found]
 
     # -- participants -------------------------------------------------------------------------
     def register(self, event_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -114,19 +139,19 @@ class EventService:
             doc["availability"] = windows_to_intervals(event["slots"], doc["availability"])
         if doc.get("max_meetings") is None:
             doc["max_meetings"] = event.get("max_meetings_default")
+        if doc.get("fixed_table") is not None:  # people name tables by label
+            doc["fixed_table"] = table_index(event, doc["fixed_table"])
+            doc["fixed_table_label"] = table_label(event, doc["fixed_table"])
         with self.store.transaction() as conn:
             if self.store.participant(event_id, doc["id"]):
                 raise ConflictError(f"participant {doc['id']!r} is registered already")
             table = doc.get("fixed_table")
             if table is not None:
-                if table >= event["num_tables"]:
-                    raise InvalidRequestError(f"fixed_table {table} ≥ {event['num_tables']} tables",
-                                              {"fixed_table": ["out of range"]})
                 if any(p.get("fixed_table") == table for p in self.store.participants(event_id)):
-                    raise ConflictError(f"table {table} is already someone's fixed table")
+                    raise ConflictError(f"table {doc['fixed_table_label']} is already someone's fixed table")
             doc["status"] = "registered"
             self.store.put_participant(event_id, doc, conn)
-        return doc
+        return with_times(event, doc)
 
     def participant(self, event_id: str, pid: str) -> dict[str, Any]:
         found = self.store.participant(event_id, pid)
@@ -140,12 +165,12 @@ class EventService:
         self.guard.check_participant(self.event(event_id), doc, "cancel")
         now = _iso(self.clock())
         with self.store.transaction() as conn:
-            doc.update(status="cancelled", fixed_table=None)
+            doc.update(status="cancelled", fixed_table=None, fixed_table_label=None)
             self.store.put_participant(event_id, doc, conn)
             for req in self.store.requests(event_id, participant=pid, conn=conn):
                 if req["status"] in OPEN:
                     self.store.put_request(event_id, {**req, "status": "cancelled", "answered_at": now}, conn)
-        return doc
+        return with_times(self.event(event_id), doc)
 
     # -- requests -----------------------------------------------------------------------------
     def send_request(self, event_id: str, frm: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +188,9 @@ class EventService:
         self.expire(event_id)
         with self.store.transaction() as conn:
             mine = [r for r in self.store.requests(event_id, participant=frm, conn=conn) if r["status"] in OPEN]
-            if any({r["from"], r["to"]} == {frm, to} for r in mine):
-                raise ConflictError(f"a request between {frm!r} and {to!r} is already open")
+            waiting = next((r for r in mine if {r["from"], r["to"]} == {frm, to}), None)
+            if waiting is not None:
+                raise reciprocal_conflict(waiting, frm, to)
             sent = sum(1 for r in mine if r["from"] == frm)
             cap = event["max_requests_per_participant"]
             if sent >= cap:
@@ -220,14 +246,16 @@ class EventService:
         live = {p["id"] for p in participants}
         fmt_event = event.get("format_event") or {
             "title": event["title"], "slot_minutes": event["slot_minutes"], "days": len(event["days"]),
-            "first_day": event["days"][0], "timezone": event.get("timezone")}
+            "first_day": event["days"][0], "timezone": event.get("timezone"), "venue": event.get("venue")}
         doc = {
             "format": "b2b-sched-instance/1", "name": event["id"], "event": fmt_event,
             "slots": event["slots"], "num_tables": event["num_tables"],
+            "table_labels": event.get("table_labels"),
             "participants": [
                 {"id": p["id"], "name": p.get("name", ""), "org_type": p.get("org_type"),
                  "country": p.get("country"), "sector": p.get("sector"), "max_meetings": p.get("max_meetings"),
-                 "availability": p.get("availability"), "fixed_table": p.get("fixed_table")}
+                 "availability": p.get("availability"), "fixed_table": p.get("fixed_table"),
+                 **(p.get("format_extra") or {})}  # an imported file's own fields round-trip
                 for p in participants],
             "requests": [
                 {"id": r["id"], "from": r["from"], "to": r["to"], "priority": r["priority"],
@@ -265,3 +293,11 @@ class EventService:
                     "fixed_table": None, "availability": p.get("availability"), "contact": None}, conn)
             count += 1
         return count
+
+
+def reciprocal_conflict(waiting: dict[str, Any], frm: str, to: str) -> ConflictError:
+    """An open request already links the pair: say which, so the client can accept it."""
+    details = {"request_id": waiting["id"], "from": waiting["from"], "status": waiting["status"]}
+    if waiting["from"] == to and waiting["status"] == "pending":
+        return ConflictError(f"{to!r} already asked {frm!r} for a meeting: accept request {waiting['id']!r}", details)
+    return ConflictError(f"a request between {frm!r} and {to!r} is already open ({waiting['id']!r})", details)

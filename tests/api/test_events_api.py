@@ -109,7 +109,7 @@ def test_agenda_contacts_and_exports(client, services, event) -> None:
     assert "contact" not in by_other[p[2]]["with"]  # pending: no contact details
     assert all(m["start"] < "2026-03-10T12:00" for m in agenda["meetings"])  # availability
     fixed = client.get(f"/events/{event_id}/participants/{p[5]}/agenda").get_json()["meetings"]
-    assert [m["table"] for m in fixed] == [3]
+    assert [(m["table"], m["table_label"]) for m in fixed] == [(2, "3")]  # "Table 3" is index 2
     assert "contact" not in json.dumps(client.get(f"/events/{event_id}/participants").get_json())
     csv_rows = client.get(f"/events/{event_id}/agenda.csv").get_data(as_text=True).splitlines()
     assert csv_rows[0].startswith("slot,start,end,table") and len(csv_rows) == 4
@@ -149,7 +149,7 @@ def test_final_agenda_absorbs_late_changes_without_moving_meetings(client, servi
 
 def test_import_export_round_trip(client) -> None:
     from service.agenda.formats import dump_instance
-    from service.agenda.generate import generate_instance
+    from tests.support.agenda_generate import generate_instance
 
     instance = dump_instance(generate_instance(20, 40, 8, 5, seed=4))
     created = client.post("/events/import", data=json.dumps(instance), content_type="application/json")

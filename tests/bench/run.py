@@ -17,7 +17,7 @@ from pathlib import Path
 from tests.bench.common import REPO, Section, Target, get_domain, get_embedder, load_average, machine_info
 
 PARTS = ("ingest", "match", "agenda", "api", "quality", "embedders")
-AGENDA_TIME_LIMITS = {"medium": 10.0, "large": 30.0, "huge": 120.0}
+AGENDA_TIME_LIMITS = {"medium": 5.0, "large": 15.0, "huge": 60.0}  # issue #13, on 2 cores
 
 
 def ingest_part(quick: bool) -> Section:
@@ -42,8 +42,8 @@ def agenda_part(quick: bool) -> Section:
     from tests.bench.bench_agenda import run_bench, to_markdown
 
     t0 = time.perf_counter()
-    sizes = ["small", "medium"] if quick else ["small", "medium", "large", "huge"]
-    rows = run_bench(sizes, time_limit_s=110.0, bound_time_s=30.0 if quick else 60.0, delta_size="medium")
+    sizes = ["medium"] if quick else ["medium", "large", "huge"]
+    rows = run_bench(sizes, time_limit_s=110.0, bound_time_s=60.0, delta_size="medium")
     targets = []
     for r in rows:
         if "delta" in r:
@@ -52,14 +52,13 @@ def agenda_part(quick: bool) -> Section:
             targets.append(Target("late changes move no confirmed meeting", "0 moved or dropped",
                                   f"{d['confirmed_moved']} moved, {d['confirmed_dropped']} dropped", moved == 0))
             continue
-        targets.append(Target(f"{r['size']}: weight vs {r['reference_kind']}", "≥ 99.5 %", f"{r['share']:.2%}",
+        name = f"{r['size']} ({r['profile']})"
+        targets.append(Target(f"{name}: objective vs proven bound", "≥ 99.5 %", f"{r['share']:.3%}",
                               r["share"] >= 0.995))
-        if r["size"] in AGENDA_TIME_LIMITS:
-            limit = AGENDA_TIME_LIMITS[r["size"]]
-            targets.append(Target(f"{r['size']}: solve time", f"≤ {limit:.0f} s",
-                                  f"{r['time_s']} s ({r['time_s'] / limit:.0%} of the budget)", r["time_s"] <= limit))
-        targets.append(Target(f"{r['size']}: valid schedule", "0 violations", str(r["violations"]),
-                              r["violations"] == 0))
+        limit = AGENDA_TIME_LIMITS[r["size"]]
+        targets.append(Target(f"{name}: solve time", f"≤ {limit:.0f} s",
+                              f"{r['time_s']} s ({r['time_s'] / limit:.0%} of the budget)", r["time_s"] <= limit))
+        targets.append(Target(f"{name}: valid schedule", "0 violations", str(r["violations"]), r["violations"] == 0))
     for size in AGENDA_TIME_LIMITS:
         if size not in sizes:
             targets.append(Target(f"{size}: share and solve time", "see above", "not run (--quick)", None))

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from indexers.cli import main
 from service.agenda.formats import dump_delta, dump_instance, dump_schedule, dumps, load_schedule
-from service.agenda.generate import generate_delta, generate_instance
 from service.agenda.solver import solve
+from tests.support.agenda_generate import generate_delta, generate_instance
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -90,3 +90,16 @@ def test_agenda_validate_reports_violations(tmp_path) -> None:
     agenda.write_text(json.dumps(doc))
     result = run("agenda", "validate", str(event), str(agenda))
     assert result.exit_code == 1 and "rule" in result.output
+
+
+def test_agenda_foreign_export_warns_and_shows_labels(tmp_path) -> None:
+    salon = DATA / "agenda" / "salon-export.json"
+    out = tmp_path / "salon-agenda.json"
+    solved = run("agenda", "solve", str(salon), "-o", str(out), "--quiet")
+    assert solved.exit_code == 0, solved.output
+    assert "warning: " in solved.stderr and "generator: unknown field, ignored" in solved.stderr
+    shown = run("agenda", "show", str(salon), str(out), "--participant", "HEX-01")
+    assert shown.exit_code == 0
+    lines = [line for line in shown.output.splitlines() if "Table" in line]
+    assert len(lines) == 2 and all("Table Stand Hexcel B12" in line for line in lines)
+    assert {"Faserwerk Süd GmbH" in shown.output, "Laminados Ibéricos SL" in shown.output} == {True}

@@ -7,11 +7,11 @@ import pytest
 
 from service.agenda.delta import apply_delta
 from service.agenda.formats import load_delta, load_instance
-from service.agenda.generate import generate_delta, generate_instance
 from service.agenda.model import Meeting, Schedule
 from service.agenda.solver import solve
 from service.agenda.validate import validate_schedule
 from service.errors import InvalidRequestError
+from tests.support.agenda_generate import generate_delta, generate_instance
 
 
 def _delta(**kw):
@@ -63,7 +63,7 @@ def test_delta_schema_errors_name_the_field():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("method", ["auto", "heuristic"])
+@pytest.mark.parametrize("method", ["auto", "floor"])
 def test_confirmed_meetings_never_move(seed, method):
     inst = generate_instance(60, 300, 12, 25, seed=seed)
     base = solve(inst, time_limit_s=10, method=method)

@@ -63,7 +63,7 @@ def test_agenda_csv_html(tiny_doc):
     ag = participant_agenda(inst, sched, "A")
     assert [m["with"]["id"] for m in ag["meetings"]] == ["B", "C"]
     rows = list(csv.DictReader(io.StringIO(organiser_csv(inst, sched))))
-    assert rows[0]["a_name"] == "Alpha" and rows[1]["table"] == "2"
+    assert rows[0]["a_name"] == "Alpha" and rows[1]["table"] == "3" and rows[1]["table_index"] == "2"
     html = participant_html(inst, sched, ["A"])
     assert "Beta" in html and "Gamma" in html
     assert "Table 3" in table_html(inst, sched, [2])

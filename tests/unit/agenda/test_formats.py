@@ -13,8 +13,8 @@ from service.agenda.formats import (
     load_instance,
     load_schedule,
 )
-from service.agenda.generate import generate_instance
 from service.errors import InvalidRequestError
+from tests.support.agenda_generate import generate_instance
 
 
 def test_instance_round_trip(tiny_doc):
@@ -96,3 +96,30 @@ def test_schedule_errors_name_the_field():
         load_schedule({"format": "b2b-sched-schedule/1", "instance": "x",
                        "meetings": [{"a": "A", "b": "B", "slot": "1", "table": 0}]})
     assert exc.value.errors == ["meetings[0].slot: Not a valid integer."]
+
+
+def test_unknown_fields_are_ignored_with_a_warning(tiny_doc):
+    doc = {**tiny_doc, "generator": {"tool": "EventBrite-B2B", "v": 3}, "exported": "2026-03-01"}
+    doc["requests"][0]["comment"] = "vu au salon"
+    doc["requests"][4]["comment"] = "déjà client"
+    doc["slots"][1]["room"] = "Salle Rhône"
+    inst = load_instance(doc)
+    assert len(inst.requests) == 8
+    assert inst.warnings == [
+        "generator: unknown field, ignored", "exported: unknown field, ignored",
+        "slots[1].room: unknown field, ignored",
+        "requests[0].comment: unknown field, ignored (and 1 more requests)"]
+    doc["requests"][2]["status"] = "maybe"
+    with pytest.raises(InvalidRequestError) as err:
+        load_instance(doc)
+    assert err.value.errors == ["requests[2].status: Must be one of: accepted, pending, declined."]
+
+
+def test_table_labels_round_trip_and_are_checked(tiny_doc):
+    doc = {**tiny_doc, "table_labels": ["1", "2", "Booth Airbus"]}
+    inst = load_instance(doc)
+    assert inst.table_label(2) == "Booth Airbus" and inst.table_index("Booth Airbus") == 2
+    assert dump_instance(inst)["table_labels"] == doc["table_labels"]
+    assert load_instance(tiny_doc).table_label(0) == "1"
+    with pytest.raises(InvalidRequestError, match="table_labels: 2 labels for 3 tables"):
+        load_instance({**tiny_doc, "table_labels": ["A", "B"]})

@@ -1,4 +1,5 @@
-"""Exact CP-SAT model of the full agenda problem (small events) and weight upper bounds."""
+"""Reference figures for tests and benchmarks: the exact optimum of small events (a full CP-SAT
+model with slots) and proven upper bounds of the agenda weight."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,9 @@ from ortools.sat.python import cp_model
 
 from service.agenda.model import Instance
 from service.agenda.problem import Problem, bits, build_problem
-from service.agenda.select import SCALE, select_pairs
+from service.agenda.select import select_pairs
+
+SCALE = 4
 
 
 @dataclass
@@ -81,6 +84,7 @@ def solve_exact(prob: Problem, time_limit_s: float, pinned: dict[int, int] | Non
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
     solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 1
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -102,58 +106,10 @@ def weight_upper_bound(instance: Instance, time_limit_s: float = 60.0) -> float:
     for that relaxation.
     """
     prob = build_problem(instance)
-    _, bound = select_pairs(prob, time_limit_s, fairness_bonus=0.0)
-    return bound
+    return select_pairs(prob, values=prob.ew, coverage_bonus=0.0, time_limit_s=time_limit_s).bound
 
 
-def compact_exact(prob: Problem, slots: dict[int, int], fixed: set[int], time_limit_s: float,
-                  pool_cap: list[int] | None = None, workers: int = 2) -> dict[int, int]:
-    """Re-slot a fixed set of meetings to minimise broken-up days (blocks of meetings).
-
-    Each day's meetings of a participant ideally form one block; the number of block
-    starts is a linear proxy of idle gaps that CP-SAT handles well. Edges in `fixed`
-    keep their slot. Returns the new edge -> slot map (the input one if nothing better).
-    """
-    pool_cap = pool_cap or [len(prob.pool)] * prob.n_slots
-    m = cp_model.CpModel()
-    y: dict[tuple[int, int], cp_model.IntVar] = {}
-    busy: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    pool_s: list[list[cp_model.IntVar]] = [[] for _ in range(prob.n_slots)]
-    for e, s0 in slots.items():
-        cands = [s0] if e in fixed else bits(prob.ecommon[e])
-        vs = []
-        for s in cands:
-            var = m.new_bool_var("")
-            y[e, s] = var
-            vs.append(var)
-            for q in (prob.eu[e], prob.ev[e]):
-                busy.setdefault((q, s), []).append(var)
-            if prob.epool[e]:
-                pool_s[s].append(var)
-            m.add_hint(var, s == s0)
-        m.add_exactly_one(vs)
-    for vs in busy.values():
-        if len(vs) > 1:
-            m.add_at_most_one(vs)
-    for s, vs in enumerate(pool_s):
-        if len(vs) > pool_cap[s]:
-            m.add(sum(vs) <= pool_cap[s])
-    first_of_day = {(dm & -dm).bit_length() - 1 for dm in prob.day_masks}
-    starts = []
-    for q in {q for q, _s in busy}:
-        for s in range(prob.n_slots):
-            here = busy.get((q, s))
-            if not here:
-                continue
-            before = [] if s in first_of_day else busy.get((q, s - 1), [])
-            b = m.new_bool_var("")
-            # a block starts at s when q meets at s and not at s-1
-            m.add(b >= sum(here) - sum(before))
-            starts.append(b)
-    m.minimize(sum(starts))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
-    solver.parameters.num_workers = workers
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return slots
-    return {e: s for (e, s), var in y.items() if solver.boolean_value(var)}
+def rank_upper_bound(instance: Instance, time_limit_s: float = 60.0) -> float:
+    """A proven upper bound on the solver's own objective (accepted first, then coverage,
+    then pending weight), in rank units: what `meta["score"]` is measured against."""
+    return select_pairs(build_problem(instance), time_limit_s=time_limit_s).bound

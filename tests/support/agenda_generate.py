@@ -35,9 +35,9 @@ def make_slots(num_slots: int, days: int, first_day: str = "2026-03-10",
     return slots
 
 
-def _availability(rng: random.Random, n: int, per_day: int, days: int
+def _availability(rng: random.Random, n: int, per_day: int, days: int, partial_share: float = 0.3
                   ) -> tuple[tuple[int, int], ...] | None:
-    if rng.random() < 0.7 or n < 2:
+    if rng.random() < 1 - partial_share or n < 2:
         return None
     kind = rng.random()
     if days > 1 and kind < 0.4:  # only one of the days
@@ -54,7 +54,7 @@ def _availability(rng: random.Random, n: int, per_day: int, days: int
 
 def generate_instance(participants: int, requests: int, slots: int, tables: int, seed: int,
                       days: int | None = None, name: str | None = None,
-                      fixed_share: float = 0.05) -> Instance:
+                      fixed_share: float = 0.05, partial_share: float = 0.3) -> Instance:
     """A realistic event: Zipf-like popularity, partial availability, exhibitors' tables."""
     rng = random.Random(seed)
     days = days or (1 if slots <= 16 else 2)
@@ -70,7 +70,7 @@ def generate_instance(participants: int, requests: int, slots: int, tables: int,
             id=f"p{i:05d}", name=f"{rng.choice(('Sme', 'Org', 'Lab'))} {country}-{i:05d}",
             org_type=rng.choice(_ORG_TYPES), country=country, sector=rng.choice(_SECTORS),
             max_meetings=None if rng.random() < 0.05 else rng.randint(4, 12),
-            availability=_availability(rng, slots, per_day, days),
+            availability=_availability(rng, slots, per_day, days, partial_share),
             fixed_table=next(fixed_tables) if i in fixed_who else None))
     reqs = _requests(rng, [p.id for p in people], requests, datetime(2026, 2, 1, 8, 0), "r")
     return Instance(name=name or f"gen-{participants}-{seed}",

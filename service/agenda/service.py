@@ -8,19 +8,40 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.agenda import exports
+from service.agenda.editing import EventEditing
 from service.agenda.formats import dump_schedule, load_schedule
-from service.agenda.model import Schedule, pair_key
+from service.agenda.model import Instance, Schedule, pair_key
+from service.agenda.operations import OnSiteOperations
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
+from service.agenda.view import AgendaView, build_view
 from service.errors import ConflictError, NotFoundError
 from service.events.service import EventService
+from service.events.tables import table_labels
 from service.queue import JobQueue, report_progress
 
 SOLVE_JOB = "service.jobs.solve_agenda"
 
 
-class AgendaService:
+def solver_figures(schedule: Schedule) -> dict[str, Any]:
+    """Who is left out and what covering the others cost, next to the solver's proven bound."""
+    meta = schedule.meta
+    return {"left_out": len(meta.get("left_out", [])), "left_out_ids": meta.get("left_out", [])[:100],
+            "score": meta.get("score"), "bound": meta.get("bound"), "coverage_cost": meta.get("coverage_cost")}
+
+
+def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule | None) -> Schedule:
+    """A final agenda confirms only accepted meetings; pending ones stay provisional (they
+    may move or drop when requests are answered later). Meetings locked before stay so."""
+    accepted = {pair_key(r.frm, r.to) for r in instance.requests if r.status == "accepted"}
+    locked = {m.pair for m in (base.meetings if base else []) if m.confirmed}
+    return Schedule(schedule.instance, [
+        replace(m, confirmed=m.pair in locked or (state == "final" and m.pair in accepted))
+        for m in schedule.meetings], schedule.meta)
+
+
+class AgendaService(OnSiteOperations, EventEditing):
     def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None) -> None:
         self.events = events
         self.store = events.store
@@ -49,24 +70,26 @@ class AgendaService:
                  progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
         """A new agenda version. Meetings of the previous version that are confirmed (all of a
         final agenda, locked ones of a preliminary one) keep their slot and table."""
-        instance = self.events.instance(event_id)
+        self._manage(event_id)
         previous = self.store.agenda(event_id)
+        # cancellations shown so far stay visible unless the pair meets again
+        carried = self._current(event_id).cancelled if previous else []
+        instance = self.events.instance(event_id)
         base = load_schedule(previous["schedule"]) if previous else None
         report = progress or (lambda fraction, message: report_progress(int(fraction * 100), 100, message))
         schedule = solve(instance, base=base, time_limit_s=time_limit_s, progress=report)
         violations = validate_schedule(instance, schedule, base=base)
-        unplaceable = set(map(tuple, schedule.meta.get("confirmed_unplaceable", [])))
+        dropped = [dict(m) for m in schedule.meta.get("confirmed_unplaceable", [])]
         hard = [v for v in violations if v.rule != 11 or v.code != "confirmed_dropped"]
         if hard:  # never publish an invalid agenda: the job fails visibly instead
             raise RuntimeError(f"solver produced an invalid agenda: {hard[0].message}")
-        locked = {m.pair for m in (base.meetings if base else []) if m.confirmed}
-        schedule = Schedule(schedule.instance, [
-            replace(m, confirmed=state == "final" or m.pair in locked) for m in schedule.meetings
-        ], schedule.meta)
+        schedule = confirm(schedule, instance, state, base)
         ics = exports.update_sequences(event_id, schedule, (previous or {}).get("ics"))
-        stats = schedule_stats(instance, schedule)
+        stats = {**schedule_stats(instance, schedule), **solver_figures(schedule)}
+        pairs = {m.pair for m in schedule.meetings}
         doc = {"schedule": dump_schedule(schedule), "stats": stats, "ics": ics,
-               "dropped_confirmed": [list(p) for p in unplaceable]}
+               "dropped_confirmed": dropped,
+               "cancelled": [c for c in carried if pair_key(c["a"], c["b"]) not in pairs]}
         version = self.store.add_agenda(event_id, state, doc, datetime.now(UTC).isoformat(timespec="seconds"))
         event = self.events.event(event_id)
         self.store.put_event({**event, "state": state})
@@ -91,7 +114,9 @@ class AgendaService:
         """The organiser's view of the latest agenda."""
         self._manage(event_id)
         agenda = self.latest(event_id)
-        return {k: agenda[k] for k in ("version", "state", "schedule", "stats", "dropped_confirmed")}
+        labels = table_labels(self.events.event(event_id))
+        return {**{k: agenda.get(k) for k in ("version", "state", "schedule", "stats", "dropped_confirmed")},
+                "cancelled": agenda.get("cancelled", []), "table_labels": labels}
 
     def latest(self, event_id: str, version: int | None = None) -> dict[str, Any]:
         self.events.event(event_id)
@@ -100,43 +125,52 @@ class AgendaService:
             raise NotFoundError(f"event {event_id!r} has no agenda yet")
         return agenda
 
-    def _current(self, event_id: str) -> tuple[Any, Schedule, dict[str, Any]]:
+    def _current(self, event_id: str) -> AgendaView:
         agenda = self.latest(event_id)
-        return self.events.instance(event_id), load_schedule(agenda["schedule"]), agenda
+        gone = [p for p in self.store.participants(event_id, include_cancelled=True)
+                if p.get("status") == "cancelled"]
+        return build_view(event_id, self.events.instance(event_id),
+                          load_schedule(agenda["schedule"]), agenda, gone)
 
     def participant_agenda(self, event_id: str, pid: str) -> dict[str, Any]:
         """A participant's meetings; the other side's contact only when they accepted a request."""
         self._as_participant(event_id, pid)
-        instance, schedule, agenda = self._current(event_id)
-        view = exports.participant_agenda(instance, schedule, pid)
+        view_ = self._current(event_id)
+        agenda = self.latest(event_id)
+        view = exports.participant_agenda(view_.instance, view_.schedule, pid, view_.cancelled)
         accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
                     if r["status"] == "accepted"}
         for row in view["meetings"]:
             other = row["with"]["id"]
-            if other and pair_key(pid, other) in accepted:
+            if other and pair_key(pid, other) in accepted and row["status"] != "cancelled":
                 row["with"]["contact"] = self.events.participant(event_id, other).get("contact")
         return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:
         self._as_participant(event_id, pid)
-        instance, _, agenda = self._current(event_id)
-        tz = self.events.event(event_id).get("timezone")
-        return exports.participant_ics(instance, pid, agenda["ics"], tz=tz)
+        view = self._current(event_id)
+        event = self.events.event(event_id)
+        notes: dict[tuple[str, str], list[str]] = {}
+        for r in self.store.requests(event_id, participant=pid):
+            if r.get("note") and r["status"] in ("accepted", "pending"):
+                notes.setdefault(pair_key(r["from"], r["to"]), []).append(r["note"])
+        return exports.participant_ics(view.instance, pid, view.ics, tz=event.get("timezone"),
+                                       notes=notes)
 
     def participant_html(self, event_id: str, pid: str) -> str:
         self._as_participant(event_id, pid)
-        instance, schedule, _ = self._current(event_id)
-        return exports.participant_html(instance, schedule, [pid])
+        view = self._current(event_id)
+        return exports.participant_html(view.instance, view.schedule, [pid], view.cancelled)
 
     def table_html(self, event_id: str, table: int | None = None) -> str:
         self._manage(event_id)
-        instance, schedule, _ = self._current(event_id)
-        return exports.table_html(instance, schedule, None if table is None else [table])
+        view = self._current(event_id)
+        return exports.table_html(view.instance, view.schedule, None if table is None else [table])
 
     def organiser_csv(self, event_id: str) -> str:
         self._manage(event_id)
-        instance, schedule, _ = self._current(event_id)
-        return exports.organiser_csv(instance, schedule)
+        view = self._current(event_id)
+        return exports.organiser_csv(view.instance, view.schedule, view.cancelled)
 
     def stats(self, event_id: str) -> dict[str, Any]:
         self._manage(event_id)
