@@ -59,7 +59,7 @@ class AgreementSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class MeetingRefSchema(Schema):
+class CooperationMeetingRefSchema(Schema):
     event_id = fields.String(load_default=None, validate=_ID)
     request_id = fields.String(load_default=None, validate=_ID)
     date = fields.Date(load_default=None, metadata={"description": "a meeting outside Maillon's events"})
@@ -74,7 +74,7 @@ class MeetingRefSchema(Schema):
 
 
 class OutcomeSchema(Schema):
-    meeting = fields.Nested(MeetingRefSchema, required=True)
+    meeting = fields.Nested(CooperationMeetingRefSchema, required=True)
     held = fields.Boolean(required=True, metadata={"description": "false: the other side did not come"})
     rating = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
     follow_up = fields.Boolean(load_default=None, allow_none=True, metadata={"description": "intend to follow up"})

@@ -15,7 +15,7 @@ def test_events_to_join_and_own_participation(app, client, services):
     open_id = client.post("/events", json=EVENT).get_json()["id"]
     past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     closed_id = client.post("/events", json={**EVENT, "title": "Closed", "booking_deadline": past}).get_json()["id"]
-    services.event_service().store.put_participant(open_id, {"id": "p-port", "member_id": "m-port-fr",
+    services.event_store.put_participant(open_id, {"id": "p-port", "member_id": "m-port-fr",
                                                              "name": "Port de Sète", "status": "registered"})
     member = keyed_client(app, "member", "m-port-fr")
     listed = {e["id"]: e for e in member.get("/events").get_json()}
