@@ -107,6 +107,47 @@ class Services:
             self.extras["audit"] = AuditLog(self.settings.data_dir / "access.sqlite3")
         return self.extras["audit"]
 
+    # -- web app and notifications (service/web, service/notify) ------------------------------
+    @property
+    def signin(self) -> Any:
+        from service.access.signin import SignIn, secret_key
+
+        if "signin" not in self.extras:
+            secret = secret_key(self.settings.secret_key, self.settings.data_dir)
+            self.extras["signin"] = SignIn(self.settings.data_dir / "access.sqlite3", secret)
+        return self.extras["signin"]
+
+    @property
+    def calendar_tokens(self) -> Any:
+        from service.access.signin import CalendarTokens, secret_key
+
+        return CalendarTokens(secret_key(self.settings.secret_key, self.settings.data_dir))
+
+    def notifier(self) -> Any:
+        from service.notify.outbox import Outbox
+        from service.notify.service import Notifier
+
+        if "outbox" not in self.extras:
+            self.extras["outbox"] = Outbox(self.settings.data_dir / "outbox.sqlite3")
+        return Notifier(self.extras["outbox"], lambda: self.queue, self.signin, self.settings.public_url)
+
+    def meeting_requests(self, principal: Any = None) -> Any:
+        from service.notify.meetings import MeetingRequests
+
+        return MeetingRequests(self.event_service(principal), self.notifier())
+
+    def overview(self, principal: Any = None) -> Any:
+        from service.overview import Overview
+
+        return Overview(self.event_service(principal), self.agenda_service(principal),
+                        lambda: self.match_service(principal))
+
+    def profile_editor(self, principal: Any = None) -> Any:
+        from service.profile_edits import ProfileEditor
+
+        return ProfileEditor(self.index, self.domain, lambda: self.queue, self.settings.uploads_dir,
+                             self.guard(principal))
+
     def redis_url(self) -> str:
         """REDIS_URL, or the local server of the embedded default (started if needed)."""
         if self.settings.redis_url:
