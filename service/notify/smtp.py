@@ -15,10 +15,10 @@ def build_message(settings: Settings, mail: dict[str, Any]) -> EmailMessage:
     msg["To"] = mail["recipient"]
     msg["Subject"] = mail["subject"]
     msg["Message-ID"] = make_msgid(idstring=mail["id"], domain="maillon")
-    msg["Content-Language"] = mail["language"]
     msg.set_content(mail["text"])
     if mail.get("html"):
         msg.add_alternative(mail["html"], subtype="html")
+    msg["Content-Language"] = mail["language"]  # after set_content, which resets Content-* headers
     return msg
 
 

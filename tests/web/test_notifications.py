@@ -1,0 +1,152 @@
+"""Notifications end to end: pages → outbox → RQ job (a real worker) → a real local SMTP server
+(aiosmtpd), whose received messages the tests read."""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from service import EXTENSION, create_app
+from service.local_redis import LocalRedis
+from tests.web.conftest import browser, post, seed, signed_in
+
+SMTP_PORT = 2525
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout_s: float = 60) -> list[email.message.EmailMessage]:
+        deadline = time.monotonic() + timeout_s
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(self.messages) >= count, f"{len(self.messages)} message(s) received, {count} expected"
+        return self.messages
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_app(tmp_path_factory: pytest.TempPathFactory, embedder, inbox: Inbox) -> Iterator:
+    """An app and its own worker (own Redis, so no other test's worker takes these jobs),
+    both sending through the local SMTP server."""
+    data_dir = tmp_path_factory.mktemp("web-mail")
+    redis = LocalRedis(data_dir / "redis")
+    url = redis.start()
+    env = dict(os.environ, MAILLON_DATA_DIR=str(data_dir), REDIS_URL=url, MAILLON_MODEL=embedder.name,
+               MAILLON_SMTP_HOST="127.0.0.1", MAILLON_SMTP_PORT=str(SMTP_PORT),
+               MAILLON_PUBLIC_URL="https://maillon.example")
+    log = (data_dir / "worker.log").open("wb")
+    worker = subprocess.Popen([sys.executable, "-m", "indexers", "worker"], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    app = create_app({"data_dir": data_dir, "embedder": embedder, "redis_url": url, "model_name": embedder.name,
+                      "public_url": "https://maillon.example", "smtp_host": "127.0.0.1", "smtp_port": SMTP_PORT})
+    app.config["seeded"] = seed(app)
+    yield app
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    log.close()
+    redis.stop()
+
+
+def _text(message: email.message.EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_request_received_then_accepted_from_the_mailed_link(mail_app, inbox: Inbox) -> None:
+    pids = mail_app.config["seeded"]["pids"]
+    svc = mail_app.extensions[EXTENSION]
+    svc.signin.register("t-de-anodiser@example.org", "member", "t-de-anodiser", language="fr")
+    sme = signed_in(mail_app, "member", "t-fr-sme", email="t-fr-sme@example.org", language="en")
+    sent = post(sme, "/app/events/fair-1/requests", {"to": pids["t-de-anodiser"], "note": "Eloxieren von Alu?"},
+                token_page="/app/me")
+    assert sent.status_code == 303
+
+    received = inbox.wait_for(1)[-1]
+    assert received["To"] == "t-de-anodiser@example.org"
+    assert received["Subject"] == "Mécanique de Précision Garonne souhaite vous rencontrer à Salon Aéro B2B"
+    assert received["Content-Language"] == "fr"
+    body = _text(received)
+    assert "Eloxieren von Alu?" in body and "Acceptez ou déclinez" in body
+    assert received.get_body(preferencelist=("html",)) is not None  # plain text with an HTML alternative
+
+    link = re.search(r"https://maillon\.example(/app/signin/\S+)", body).group(1)
+    target = browser(mail_app)
+    signed = post(target, link, token_page=link)
+    assert signed.status_code == 302 and signed.headers["Location"] == "/app/events/fair-1/requests"
+    page = target.get("/app/events/fair-1/requests").get_data(as_text=True)
+    rid = re.search(r'/app/events/fair-1/requests/(r-[0-9a-f]+)/accept', page).group(1)
+    assert post(target, f"/app/events/fair-1/requests/{rid}/accept", token_page="/app/events/fair-1/requests") \
+        .status_code == 303
+
+    accepted = inbox.wait_for(2)[-1]
+    assert accepted["To"] == "t-fr-sme@example.org"
+    assert accepted["Subject"] == "Eloxal Werk Bayern GmbH accepted to meet you at Salon Aéro B2B"
+
+    organiser = signed_in(mail_app, "organiser", "org-a")
+    outbox = organiser.get("/app/events/fair-1/outbox").get_data(as_text=True)
+    assert outbox.count(">sent<") == 2
+    # the member's page does not open the organiser's outbox
+    assert target.get("/app/events/fair-1/outbox").status_code == 403
+
+
+def test_signin_link_by_mail_in_the_accounts_language(mail_app, inbox: Inbox) -> None:
+    svc = mail_app.extensions[EXTENSION]
+    svc.signin.register("Claire.Martin@Example.org", "cluster_manager", "t-fr-aero", "Claire", language="fr")
+    before = len(inbox.messages)
+    client = browser(mail_app)
+    assert post(client, "/app/signin", {"email": "claire.martin@example.org"}).status_code == 200
+    assert post(client, "/app/signin", {"email": "nobody@example.org"}).status_code == 200  # same answer
+    message = inbox.wait_for(before + 1)[-1]
+    assert message["Subject"] == "Votre lien de connexion à Maillon"
+    link = re.search(r"https://maillon\.example(/app/signin/\S+)", _text(message)).group(1)
+    assert post(client, link, token_page=link).headers["Location"] == "/app/cluster"
+    time.sleep(1)
+    assert len(inbox.messages) == before + 1  # nothing was sent to the unknown address
+
+
+def test_delivery_failure_is_recorded_for_a_retry(tmp_path: Path, mail_app) -> None:
+    """Outside RQ (no retries left) an unreachable server marks the message failed, with the error."""
+    from service.notify import jobs
+
+    svc = mail_app.extensions[EXTENSION]
+    mail_id = svc.notifier().outbox.add("signin_link", "x@example.org", "en", "s", "t", "", None)
+    from dataclasses import replace
+
+    from service.container import set_current_services
+
+    set_current_services(replace(svc, settings=replace(svc.settings, smtp_port=1)))
+    try:
+        with pytest.raises(OSError):
+            jobs.deliver(mail_id)
+    finally:
+        set_current_services(None)
+    stored = svc.notifier().outbox.get(mail_id)
+    assert stored["status"] == "failed" and stored["attempts"] == 1 and "Connection refused" in stored["error"]
