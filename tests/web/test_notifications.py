@@ -3,77 +3,14 @@
 from __future__ import annotations
 
 import email
-import email.policy
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from service import EXTENSION, create_app
-from service.local_redis import LocalRedis
-from tests.web.conftest import browser, post, seed, signed_in
-
-SMTP_PORT = 2525
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout_s: float = 60) -> list[email.message.EmailMessage]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(self.messages) >= count, f"{len(self.messages)} message(s) received, {count} expected"
-        return self.messages
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def mail_app(tmp_path_factory: pytest.TempPathFactory, embedder, inbox: Inbox) -> Iterator:
-    """An app and its own worker (own Redis, so no other test's worker takes these jobs),
-    both sending through the local SMTP server."""
-    data_dir = tmp_path_factory.mktemp("web-mail")
-    redis = LocalRedis(data_dir / "redis")
-    url = redis.start()
-    env = dict(os.environ, MAILLON_DATA_DIR=str(data_dir), REDIS_URL=url, MAILLON_MODEL=embedder.name,
-               MAILLON_SMTP_HOST="127.0.0.1", MAILLON_SMTP_PORT=str(SMTP_PORT),
-               MAILLON_PUBLIC_URL="https://maillon.example")
-    log = (data_dir / "worker.log").open("wb")
-    worker = subprocess.Popen([sys.executable, "-m", "indexers", "worker"], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
-    app = create_app({"data_dir": data_dir, "embedder": embedder, "redis_url": url, "model_name": embedder.name,
-                      "public_url": "https://maillon.example", "smtp_host": "127.0.0.1", "smtp_port": SMTP_PORT})
-    app.config["seeded"] = seed(app)
-    yield app
-    worker.terminate()
-    try:
-        worker.wait(10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-    log.close()
-    redis.stop()
+from service import EXTENSION
+from tests.web.conftest import Inbox, browser, post, signed_in
 
 
 def _text(message: email.message.EmailMessage) -> str:
