@@ -1,5 +1,5 @@
 """Render a notification in the recipient's language from Jinja templates and the Babel catalogues
-shared with the web app: `<kind>.txt` holds the subject block and the plain-text part, `<kind>.html`
+shared with the web app: `<kind>.txt` holds the subject and body blocks (the plain-text part), `<kind>.html`
 the HTML part."""
 from __future__ import annotations
 
@@ -41,6 +41,6 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str,
     env = _env(language_of(language))
     text_tpl = env.get_template(f"{kind}.txt")
     subject = "".join(text_tpl.blocks["subject"](text_tpl.new_context(context))).strip()
-    text = text_tpl.render(context).strip() + "\n"
+    text = "".join(text_tpl.blocks["body"](text_tpl.new_context(context))).strip() + "\n"
     html = env.get_template(f"{kind}.html").render(context)
     return subject, text, html
