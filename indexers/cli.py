@@ -127,6 +127,13 @@ def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
     click.echo(f"  curl -H 'X-API-Key: {token}' http://127.0.0.1:{port}/clusters?country=DE")
     click.echo(f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
                f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' http://127.0.0.1:{port}/matches")
+    # -- web app (issue 14): sign-in links for the demo organiser, SME and cluster manager ------
+    from service.web.demo import demo_signin_links
+
+    click.echo(f"\nWeb app: http://127.0.0.1:{port}/  (each link signs in once, for three days)")
+    for role, url in demo_signin_links(services, f"http://127.0.0.1:{port}").items():
+        click.echo(f"  demo {role.replace('_', ' ')}: {url}")
+    # -- end of the web app's part ------------------------------------------------------------
     if serve:
         serve_api(services, "127.0.0.1", port, 1, ctx.obj["data_dir"])
 

@@ -136,6 +136,11 @@ class Services:
 
         return MeetingRequests(self.event_service(principal), self.notifier())
 
+    def agenda_notices(self, principal: Any = None) -> Any:
+        from service.notify.agenda import AgendaNotices
+
+        return AgendaNotices(self.agenda_service(principal), self.notifier())
+
     def overview(self, principal: Any = None) -> Any:
         from service.overview import Overview
 

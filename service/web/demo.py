@@ -37,11 +37,14 @@ def _event(services: Any) -> dict[str, Any]:
     return event
 
 
-def demo_signin_links(services: Any) -> dict[str, str]:
-    """Sign-in links (role → URL) for the demo organiser, SME and cluster manager."""
+def demo_signin_links(services: Any, base_url: str | None = None) -> dict[str, str]:
+    """Sign-in links (role → URL) for the demo organiser, SME and cluster manager; `base_url` is
+    where the demo serves the app (default: MAILLON_PUBLIC_URL)."""
     _event(services)
     sme = services.index.get("members", DEMO_SME) or {}
     signin, notifier = services.signin, services.notifier()
+    if base_url:
+        notifier.public_url = base_url.rstrip("/")
     accounts = {
         "organiser": signin.register("organiser@demo.maillon.example", "organiser", DEMO_ORGANISER,
                                      "Demo organiser", "en"),

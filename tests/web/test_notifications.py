@@ -87,3 +87,35 @@ def test_delivery_failure_is_recorded_for_a_retry(tmp_path: Path, mail_app) -> N
         set_current_services(None)
     stored = svc.notifier().outbox.get(mail_id)
     assert stored["status"] == "failed" and stored["attempts"] == 1 and "Connection refused" in stored["error"]
+
+
+def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox) -> None:
+    svc = mail_app.extensions[EXTENSION]
+    pids = mail_app.config["seeded"]["pids"]
+    events = svc.event_service()
+    for frm, to in (("t-fr-sme", "t-es-machinist"), ("t-de-busy", "t-es-machinist")):
+        req = events.send_request("fair-1", pids[frm], {"to": pids[to], "priority": 3})
+        events.answer("fair-1", req["id"], accept=True)
+    svc.agenda_service().generate("fair-1", "preliminary", time_limit_s=5)
+    organiser = signed_in(mail_app, "organiser", "org-a")
+    before = len(inbox.messages)
+    published = post(organiser, "/app/events/fair-1/publish", token_page="/app/events/fair-1")
+    assert published.status_code == 303 and "notified=" in published.headers["Location"]
+    told = int(published.headers["Location"].split("notified=")[1])
+    assert told == len(pids)  # the first publication goes to everyone with an address
+    mails = inbox.wait_for(before + told)[before:]
+    machinist = next(m for m in mails if m["To"] == "t-es-machinist@example.org")
+    text = machinist.get_body(preferencelist=("plain",)).get_content()
+    assert machinist["Subject"] == "Your agenda for Salon Aéro B2B"
+    assert "Mécanique de Précision Garonne" in text and "Oberflächen Müller AG" in text
+
+    events.cancel_participant("fair-1", pids["t-de-busy"])
+    svc.agenda_service().generate("fair-1", "preliminary", time_limit_s=5)
+    before = len(inbox.messages)
+    again = post(organiser, "/app/events/fair-1/publish", token_page="/app/events/fair-1")
+    changed = inbox.wait_for(before + int(again.headers["Location"].split("notified=")[1]))[before:]
+    to_machinist = [m for m in changed if m["To"] == "t-es-machinist@example.org"]
+    assert len(to_machinist) == 1 and "has changed" in to_machinist[0]["Subject"]
+    body = to_machinist[0].get_body(preferencelist=("plain",)).get_content()
+    assert "cancelled:" in body and "Oberflächen Müller AG" in body
+    assert all(m["To"] != "t-it-wine@example.org" for m in changed)  # not a participant

@@ -26,7 +26,7 @@ def events() -> Any:
 @requires("organiser")
 def dashboard(event_id: str) -> Any:
     return render_template("organiser/dashboard.html", d=services().overview(principal()).dashboard(event_id),
-                           job_id=request.args.get("job"), report=None, states=STATES)
+                           job_id=request.args.get("job"), notified=request.args.get("notified"), states=STATES)
 
 
 @bp.post("/events/<event_id>/participants/import")
@@ -49,6 +49,14 @@ def solve(event_id: str) -> Any:
     who = principal()
     job_id = services().agenda_service(who).start(event_id, state, 30.0, who.key_id)
     return redirect(url_for("web.dashboard", event_id=event_id, job=job_id), 303)
+
+
+@bp.post("/events/<event_id>/publish")
+@requires("organiser")
+def publish(event_id: str) -> Any:
+    """Tell the participants about the latest agenda (or what changed since the last notice)."""
+    result = services().agenda_notices(principal()).publish(event_id)
+    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"]), 303)
 
 
 @bp.get("/events/<event_id>/board")
