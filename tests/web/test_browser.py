@@ -154,7 +154,7 @@ def test_organiser_solves_locks_a_meeting_and_prints(site, driver) -> None:
     wait_text(driver, "Meetings per participant")
     Select(driver.find_element(By.ID, "state")).select_by_value("preliminary")
     driver.find_element(By.ID, "solve-button").click()
-    wait_text(driver, "Done.", 120)
+    wait_text(driver, "Agenda version 1", 120)  # htmx polled the job, then reloaded the dashboard
     check_page(driver, "organiser-2-dashboard-solved")
 
     driver.get(f"{BASE}/app/events/fair-1/board")

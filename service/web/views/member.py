@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from service.errors import InvalidRequestError
@@ -100,6 +100,12 @@ def my_agenda(event_id: str) -> Any:
 @requires()
 def job_status(job_id: str) -> Any:
     """A job's progress as a fragment that htmx polls until the job ends."""
+    from service.web.session import safe_next
+
     svc = services()
     status = svc.queue.status(job_id, svc.guard(principal()))
-    return render_template("job.html", job=status)
+    then = safe_next(request.args.get("then"), "")
+    response = make_response(render_template("job.html", job=status, then=then))
+    if then and status["status"] == "finished" and request.headers.get("HX-Request"):
+        response.headers["HX-Redirect"] = then  # show the page with the job's result
+    return response
