@@ -14,8 +14,8 @@ from service.events.schemas import ParticipantSchema
 from service.profile_schemas import flatten_errors
 
 MAX_ROWS = 5000
-CONTACT_COLUMNS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone",
-                   "email": "email", "phone": "phone"}
+CONTACT_COLUMNS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone", "email": "email",
+                   "phone": "phone", "contact_e_mail": "email", "e_mail": "email", "contact": "name"}
 INT_COLUMNS = ("max_meetings", "fixed_table")
 
 
