@@ -44,12 +44,25 @@ class AgendaNotices:
                        if before.get(other) != after.get(other)]
             meetings = [self._row(people, slots, other, where) for other, where in
                         sorted(after.items(), key=lambda item: item[1])]
-            if self._tell(event, person, previous is None, meetings, changes):
-                told += 1
+            told += self._tell(event, person, meetings, changes,
+                               kind="agenda_published" if previous is None else "agenda_changed")
         db.execute("INSERT INTO agenda_notices VALUES (?, ?) ON CONFLICT (event_id) DO UPDATE SET version = ?",
                    (event_id, latest["version"], latest["version"]))
         return {"event": event_id, "version": latest["version"], "notified": told,
                 "first": previous is None}
+
+    def remind(self, event_id: str) -> dict[str, Any]:
+        """A reminder before the event: each participant's meetings of the latest agenda."""
+        latest = self.agendas.schedule(event_id)  # checks the caller manages the event
+        event = self.events.event(event_id)
+        slots = {s["id"]: s for s in event["slots"]}
+        people = {p["id"]: p for p in self.events.store.participants(event_id)}
+        told = 0
+        for pid, person in people.items():
+            meetings = [self._row(people, slots, other, where)
+                        for other, where in sorted(_meetings(latest, pid).items(), key=lambda item: item[1])]
+            told += self._tell(event, person, meetings, [], kind="agenda_reminder")
+        return {"event": event_id, "version": latest["version"], "notified": told}
 
     @staticmethod
     def _row(people: dict[str, Any], slots: dict[int, Any], other: str, where: tuple[int, int]) -> dict[str, Any]:
@@ -62,14 +75,14 @@ class AgendaNotices:
         row = self._row(people, slots, other, after or before)
         return {**row, "what": what, "was": self._row(people, slots, other, before)["start"] if before else ""}
 
-    def _tell(self, event: dict[str, Any], person: dict[str, Any], first: bool, meetings: list, changes: list) -> bool:
+    def _tell(self, event: dict[str, Any], person: dict[str, Any], meetings: list, changes: list, kind: str) -> bool:
         account = self.notifier.signin.account_for("member", person["member_id"]) if person.get("member_id") else None
         email = account.email if account else (person.get("contact") or {}).get("email")
         if not email or person.get("status") == "cancelled" and not changes:
             return False
         path = f"/app/events/{event['id']}/agenda"
         url = self.notifier.signin_url(account, path) if account else f"{self.notifier.public_url}{path}"
-        self.notifier.notify("agenda_published" if first else "agenda_changed", email,
+        self.notifier.notify(kind, email,
                              account.language if account else None,
                              {"event": {"id": event["id"], "title": event.get("title") or event["id"]},
                               "me": person.get("name") or person["id"], "meetings": meetings,

@@ -119,3 +119,16 @@ def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox
     body = to_machinist[0].get_body(preferencelist=("plain",)).get_content()
     assert "cancelled:" in body and "Oberflächen Müller AG" in body
     assert all(m["To"] != "t-it-wine@example.org" for m in changed)  # not a participant
+
+
+def test_reminder_before_the_event(mail_app, inbox: Inbox) -> None:
+    """After the agenda test above: everyone still registered gets their meetings again."""
+    organiser = signed_in(mail_app, "organiser", "org-a")
+    before = len(inbox.messages)
+    sent = post(organiser, "/app/events/fair-1/remind", token_page="/app/events/fair-1")
+    count = int(sent.headers["Location"].split("notified=")[1])
+    assert count == len(mail_app.config["seeded"]["pids"]) - 1  # t-de-busy cancelled
+    reminders = inbox.wait_for(before + count)[before:]
+    sme = next(m for m in reminders if m["To"] == "t-fr-sme@example.org")
+    assert sme["Subject"] == "Reminder: your meetings at Salon Aéro B2B"
+    assert "Mecanizados Tajo SL" in sme.get_body(preferencelist=("plain",)).get_content()

@@ -59,6 +59,14 @@ def publish(event_id: str) -> Any:
     return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"]), 303)
 
 
+@bp.post("/events/<event_id>/remind")
+@requires("organiser")
+def remind(event_id: str) -> Any:
+    """The reminder before the event: each participant gets their meetings again."""
+    result = services().agenda_notices(principal()).remind(event_id)
+    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"]), 303)
+
+
 @bp.get("/events/<event_id>/board")
 @requires("organiser")
 def board(event_id: str) -> Any:
