@@ -37,9 +37,12 @@ class Notifier:
                              retries=RETRIES, meta={"key_id": "system"})
         return mail_id
 
-    def send_signin_links(self, email: str, next_path: str = "") -> int:
+    def send_signin_links(self, email: str, next_path: str = "", participants: Any = None) -> int:
         """One message listing a link per account of the address; silent when it has none, so the
-        form never tells whether an address is known."""
+        form never tells whether an address is known. `participants` (an EventStore) lets a member
+        registered at an event with this contact address get their account on first use."""
+        if participants is not None:
+            self._accounts_from_participations(email, participants)
         accounts = self.signin.accounts_of(email)
         if not accounts:
             return 0
@@ -47,6 +50,13 @@ class Notifier:
                  for a in accounts]
         self.notify("signin_link", accounts[0].email, accounts[0].language, {"links": links})
         return len(links)
+
+    def _accounts_from_participations(self, email: str, store: Any) -> None:
+        wanted = email.strip().lower()
+        for event in store.events():
+            for p in store.participants(event["id"]):
+                if p.get("member_id") and ((p.get("contact") or {}).get("email") or "").strip().lower() == wanted:
+                    self.signin.register(wanted, "member", p["member_id"], p.get("name") or "")
 
     def event_outbox(self, guard: Guard, event: dict[str, Any]) -> list[dict[str, Any]]:
         guard.check_event_manage(event)

@@ -125,3 +125,15 @@ def test_calendar_feed_by_secret_token(web_app, seeded) -> None:
     assert ics.status_code == 200 and ics.mimetype == "text/calendar" and b"BEGIN:VEVENT" in ics.data
     assert browser(web_app).get("/app/calendar/forged-token.ics").status_code == 401
     assert csrf_of(client, "/app/me")  # still signed in
+
+
+def test_registered_member_gets_a_signin_link_from_their_contact_address(web_app, seeded) -> None:
+    """No account yet: the address registered as the participant's contact is enough."""
+    svc = web_app.extensions[EXTENSION]
+    assert not svc.signin.accounts_of("t-es-machinist@example.org")
+    assert post(browser(web_app), "/app/signin", {"email": "T-ES-Machinist@example.org"}).status_code == 200
+    account = svc.signin.accounts_of("t-es-machinist@example.org")[0]
+    assert (account.role, account.subject) == ("member", "t-es-machinist")
+    mail = svc.notifier().outbox.list()[0]
+    assert mail["kind"] == "signin_link" and mail["recipient"] == "t-es-machinist@example.org"
+    assert not svc.signin.accounts_of("t-it-wine@example.org")  # not registered anywhere

@@ -40,7 +40,8 @@ def signin() -> Any:
     if "@" not in email:
         return render_template("signin.html", next=next_path, sent=False,
                                errors={"email": _("Enter an e-mail address.")}), 422
-    services().notifier().send_signin_links(email, next_path)
+    svc = services()
+    svc.notifier().send_signin_links(email, next_path, participants=svc.event_service().store)
     return render_template("signin.html", next=next_path, sent=True, errors={})
 
 
