@@ -67,5 +67,32 @@ def record_as_form(record: dict[str, Any]) -> dict[str, Any]:
     return member_form({k: v for k, v in record.items() if v is not None})
 
 
+EVENT_NUMBERS = ("slot_minutes", "num_tables", "request_expiry_hours", "max_requests_per_participant",
+                 "max_meetings_default")
+
+
+def _periods(text: str) -> list[dict[str, str]]:
+    """Lines such as "09:00-12:30" (or "09:00 – 12:30") as periods; the schema checks the times."""
+    out = []
+    for line in _split(text, r"[\r\n,;]+"):
+        start, _, end = line.replace("–", "-").partition("-")
+        out.append({"start": start.strip(), "end": end.strip()})
+    return out
+
+
+def event_record(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The event form as the API's EventSchema input."""
+    record: dict[str, Any] = {"title": form.get("title", "").strip(), "timezone": form.get("timezone", "").strip(),
+                              "days": _split(form.get("days", ""), r"[,;\s]+"),
+                              "sessions": _periods(form.get("sessions", "")),
+                              "breaks": _periods(form.get("breaks", ""))}
+    for key in EVENT_NUMBERS:
+        if form.get(key, "").strip():
+            record[key] = form[key].strip()
+    if form.get("booking_deadline", "").strip():
+        record["booking_deadline"] = form["booking_deadline"].strip()
+    return {k: v for k, v in record.items() if v not in ("", None)}
+
+
 VOCAB = {"offer_types": [e.value for e in OfferType], "request_types": [e.value for e in RequestType],
          "visibilities": [e.value for e in Visibility]}

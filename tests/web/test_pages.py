@@ -137,3 +137,23 @@ def test_registered_member_gets_a_signin_link_from_their_contact_address(web_app
     mail = svc.notifier().outbox.list()[0]
     assert mail["kind"] == "signin_link" and mail["recipient"] == "t-es-machinist@example.org"
     assert not svc.signin.accounts_of("t-it-wine@example.org")  # not registered anywhere
+
+
+def test_organiser_creates_an_event_with_errors_next_to_fields(web_app) -> None:
+    client = signed_in(web_app, "organiser", "org-c")
+    bad = post(client, "/app/events/new", {"title": "Rencontres Lyon", "days": "2027-06-01", "timezone": "Lune/Base",
+                                           "sessions": "14:00-09:00", "slot_minutes": "2", "num_tables": "5"},
+               token_page="/app/events/new")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    for name in ("timezone", "sessions", "slot_minutes"):
+        assert f'id="err-{name}"' in html
+    assert 'value="Rencontres Lyon"' in html  # nothing typed is lost
+    good = post(client, "/app/events/new", {"title": "Rencontres Lyon", "days": "2027-06-01 2027-06-02",
+                                            "timezone": "Europe/Paris", "sessions": "09:00-12:00\n14:00-17:00",
+                                            "breaks": "10:30-10:45", "slot_minutes": "30", "num_tables": "5"},
+                token_page="/app/events/new")
+    assert good.status_code == 303
+    dashboard = client.get(good.headers["Location"]).get_data(as_text=True)
+    assert "Rencontres Lyon" in dashboard and "5 tables" in dashboard
+    assert "Rencontres Lyon" not in signed_in(web_app, "organiser", "org-d").get("/app/events").get_data(as_text=True)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from marshmallow import ValidationError
 
 from service.errors import InvalidRequestError
+from service.events.schemas import EventSchema
 from service.participant_import import import_participants
+from service.profile_schemas import flatten_errors
+from service.web import forms
 from service.web.blueprint import bp, principal, requires, services
 from service.web.security import CSP
 
@@ -20,6 +24,22 @@ PRINT_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 @requires("organiser")
 def events() -> Any:
     return render_template("organiser/events.html", events=services().overview(principal()).managed_events())
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@requires("organiser")
+def new_event() -> Any:
+    """The API's EventSchema validates the form; errors are shown next to their field."""
+    if request.method == "GET":
+        return render_template("organiser/new_event.html", values={}, errors={})
+    values = request.form.to_dict()
+    try:
+        data = EventSchema().load(forms.event_record(request.form))
+    except ValidationError as exc:
+        errors = {e["field"].split(".")[0]: e["message"] for e in flatten_errors(exc.messages)}
+        return render_template("organiser/new_event.html", values=values, errors=errors), 422
+    event = services().event_service(principal()).create_event(data)
+    return redirect(url_for("web.dashboard", event_id=event["id"]), 303)
 
 
 @bp.get("/events/<event_id>")
