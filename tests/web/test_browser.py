@@ -54,7 +54,7 @@ def driver() -> Iterator:
                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
                  "--window-size=1280,900"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     browser.set_page_load_timeout(60)
     yield browser
@@ -85,10 +85,14 @@ def requested_urls(driver) -> list[str]:
 
 
 def assert_on_host(driver) -> None:
+    """No request left the host, and the CSP blocked nothing the pages need (console errors)."""
     urls = requested_urls(driver)
     assert urls, "the performance log recorded no request"
     off_host = [u for u in urls if not u.startswith(BASE + "/") and not u.startswith("data:")]
     assert not off_host, off_host
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]  # the print pages have none
+    assert not errors, errors
 
 
 def wait_text(driver, text: str, timeout_s: float = 90) -> None:
