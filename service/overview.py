@@ -159,3 +159,23 @@ class Overview:
             link["gap"] = link["link"] in gaps
         return {"cluster": {"id": cluster_id, "name": doc.get("name"), "country": doc.get("country"),
                             "sector": doc.get("sector")}, "links": links}
+
+    def printable_pdf(self, event_id: str, what: str, labels: dict[str, str]) -> bytes:
+        """The participants' agendas or the table sheets as PDF (`what`: participants | tables)."""
+        from service import agenda_pdf
+        from service.agenda import exports
+        from service.agenda.formats import load_schedule
+
+        event = self.events.event(event_id)
+        self.guard.check_event_manage(event)
+        instance = self.events.instance(event_id)
+        schedule = load_schedule(self.agendas.latest(event_id)["schedule"])
+        if what == "participants":
+            agendas = [exports.participant_agenda(instance, schedule, p.id) for p in instance.participants]
+            return agenda_pdf.participants_pdf(event, agendas, labels)
+        names = {p.id: p.name or p.id for p in instance.participants}
+        by_table: dict[int, list[Any]] = defaultdict(list)
+        for m in sorted(schedule.meetings, key=lambda m: m.slot):
+            by_table[m.table].append({"start": instance.slots[m.slot].start, "end": instance.slots[m.slot].end,
+                                      "a": names.get(m.a, m.a), "b": names.get(m.b, m.b)})
+        return agenda_pdf.tables_pdf(event, [{"table": t, "rows": by_table[t]} for t in sorted(by_table)], labels)

@@ -157,3 +157,18 @@ def test_organiser_creates_an_event_with_errors_next_to_fields(web_app) -> None:
     dashboard = client.get(good.headers["Location"]).get_data(as_text=True)
     assert "Rencontres Lyon" in dashboard and "5 tables" in dashboard
     assert "Rencontres Lyon" not in signed_in(web_app, "organiser", "org-d").get("/app/events").get_data(as_text=True)
+
+
+def test_organiser_prints_pdf_agendas_and_table_sheets(web_app, seeded) -> None:
+    svc = web_app.extensions[EXTENSION]
+    events, pids = svc.event_service(), seeded["pids"]
+    req = events.send_request("fair-1", pids["t-fr-sme"], {"to": pids["t-de-anodiser"], "priority": 3})
+    events.answer("fair-1", req["id"], accept=True)
+    svc.agenda_service().generate("fair-1", "preliminary", time_limit_s=5)
+    client = signed_in(web_app, "organiser", "org-a")
+    agendas = client.get("/app/events/fair-1/print/participants.pdf")
+    assert agendas.status_code == 200 and agendas.mimetype == "application/pdf" and agendas.data[:5] == b"%PDF-"
+    assert agendas.data.count(b"/Type /Page\n") == len(pids)  # one page per participant
+    tables = client.get("/app/events/fair-1/print/tables.pdf")
+    assert tables.data[:5] == b"%PDF-" and tables.data.count(b"/Type /Page\n") == 1  # one table used
+    assert signed_in(web_app, "organiser", "org-b").get("/app/events/fair-1/print/tables.pdf").status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from service.errors import InvalidRequestError
@@ -113,6 +114,16 @@ def print_participants(event_id: str) -> Any:
 def print_tables(event_id: str) -> Any:
     html = services().agenda_service(principal()).table_html(event_id)
     return Response(html, mimetype="text/html", headers={"Content-Security-Policy": PRINT_CSP})
+
+
+@bp.get("/events/<event_id>/print/<any(participants, tables):what>.pdf")
+@requires("organiser")
+def print_pdf(event_id: str, what: str) -> Any:
+    labels = {"time": _("Time"), "table": _("Table"), "with": _("With"), "country": _("Country"),
+              "break": _("Break")}
+    pdf = services().overview(principal()).printable_pdf(event_id, what, labels)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{event_id}-{what}.pdf"'})
 
 
 @bp.get("/events/<event_id>/outbox")
