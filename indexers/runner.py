@@ -67,9 +67,14 @@ def run_demo(services: Any, port: int) -> list[str]:
                    err=True)
     show_demo_match(services)
     click.echo(f"\n(first answers in {time.monotonic() - started:.1f}s after the model loaded)", err=True)
+    from service.web.demo import demo_signin_links
+
     _, token = services.keys.create("admin", None, "demo")
     base = f"http://127.0.0.1:{port}"
-    return ["", click.style(f"Demo admin API key: {token}", bold=True),
-            f"  curl -H 'X-API-Key: {token}' {base}/clusters?country=DE",
-            f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
-            f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' {base}/matches"]
+    lines = ["", click.style(f"Demo admin API key: {token}", bold=True),
+             f"  curl -H 'X-API-Key: {token}' {base}/clusters?country=DE",
+             f"  curl -H 'X-API-Key: {token}' -H 'Content-Type: application/json' "
+             f"-d '{{\"text\": \"anodisation de pièces en aluminium\"}}' {base}/matches",
+             "", click.style(f"Web app: {base}/  (each link signs in once, for three days)", bold=True)]
+    lines += [f"  demo {role.replace('_', ' ')}: {url}" for role, url in demo_signin_links(services, base).items()]
+    return lines

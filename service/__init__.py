@@ -32,4 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
     app.extensions[EXTENSION] = build_services(settings, **collaborators)
     init_api(app)
+    from service.web import init_web  # the web app for people, beside the JSON API
+
+    init_web(app)
     return app

@@ -17,6 +17,7 @@ import numpy as np
 from service.access.audit import AuditLog, AuditService
 from service.access.keys import KeyStore, Principal
 from service.access.policy import Guard
+from service.access.signin import CalendarTokens, SignIn, secret_key
 from service.cooperation.service import CooperationService, build_cooperation, refresh_weights
 from service.cooperation.settings import load_pipeline_config
 from service.cooperation.store import CooperationStore
@@ -28,6 +29,12 @@ from service.errors import BackendUnavailableError
 from service.events.store import EventStore
 from service.index.base import ProfileIndex
 from service.local_redis import LocalRedis
+from service.notify.agenda import AgendaNotices
+from service.notify.meetings import MeetingRequests
+from service.notify.outbox import Outbox
+from service.notify.service import Notifier
+from service.overview import Overview
+from service.profile_edits import ProfileEditor
 from service.queue import JobQueue, JobService, connect
 from service.settings import Settings
 from service.uploads import UploadService
@@ -92,6 +99,7 @@ class Services:
 
     def use_queue(self, queue: JobQueue) -> None:
         self._queue = queue
+
 
     def redis_url(self) -> str:
         """REDIS_URL, or the local server of the embedded default (started and owned here)."""
@@ -173,6 +181,40 @@ class Services:
 
     def upload_service(self, caller: Principal) -> UploadService:
         return UploadService(lambda: self.queue, self.settings.uploads_dir, self.guard(caller))
+
+    # -- web app and notifications (service/web, service/notify) ------------------------------
+    @cached_property
+    def signin(self) -> SignIn:
+        return SignIn(self.settings.data_dir / "access.sqlite3", self._secret)
+
+    @cached_property
+    def calendar_tokens(self) -> CalendarTokens:
+        return CalendarTokens(self._secret)
+
+    @cached_property
+    def _secret(self) -> str:
+        return secret_key(self.settings.secret_key, self.settings.data_dir)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.settings.data_dir / "outbox.sqlite3")
+
+    def notifier(self) -> Notifier:
+        """E-mails: written in the recipient's language, kept in the outbox, sent by RQ jobs."""
+        return Notifier(self.outbox, lambda: self.queue, self.signin, self.settings.public_url)
+
+    def meeting_requests(self, caller: Principal) -> MeetingRequests:
+        return MeetingRequests(self.event_service(caller), self.notifier())
+
+    def agenda_notices(self, caller: Principal) -> AgendaNotices:
+        return AgendaNotices(self.agenda_service(caller), self.notifier())
+
+    def overview(self, caller: Principal) -> Overview:
+        return Overview(self.event_service(caller), self.agenda_service(caller), lambda: self.match_service(caller))
+
+    def profile_editor(self, caller: Principal) -> ProfileEditor:
+        return ProfileEditor(self.index, self.domain, lambda: self.queue, self.settings.uploads_dir,
+                             self.guard(caller))
 
     # -- process lifecycle ----------------------------------------------------------------------
     def warm(self) -> None:

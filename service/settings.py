@@ -33,6 +33,16 @@ _ENV = {
     "ES_PASSWORD": ("es_password", str),
     "ES_CA_CERTS": ("es_ca_certs", str),
     "ES_TIMEOUT_S": ("es_timeout_s", int),
+    # web app and e-mail notifications
+    "MAILLON_SECRET_KEY": ("secret_key", str),
+    "MAILLON_PUBLIC_URL": ("public_url", str),
+    "MAILLON_SMTP_HOST": ("smtp_host", str),
+    "MAILLON_SMTP_PORT": ("smtp_port", int),
+    "MAILLON_SMTP_USER": ("smtp_user", str),
+    "MAILLON_SMTP_PASSWORD": ("smtp_password", str),
+    "MAILLON_SMTP_STARTTLS": ("smtp_starttls", lambda v: v.lower() in ("1", "true", "yes")),
+    "MAILLON_MAIL_FROM": ("mail_from", str),
+    "MAILLON_SECURE_COOKIES": ("secure_cookies", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 
@@ -60,6 +70,15 @@ class Settings:
     es_password: str | None = None
     es_ca_certs: str | None = None
     es_timeout_s: int = 10
+    secret_key: str | None = None  # signs sessions and sign-in links; else kept in data_dir
+    public_url: str = "http://127.0.0.1:5000"  # the base of links in e-mails
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Maillon <maillon@localhost>"
+    secure_cookies: bool = True  # HTTPS-only session cookies; off only for local http demos
 
     @property
     def store_path(self) -> Path:

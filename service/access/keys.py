@@ -68,6 +68,12 @@ class KeyStore:
             return None
         return Principal(row[0], row[2], row[3])
 
+    def active(self, key_id: str) -> Principal | None:
+        """The principal of a key that is still valid (a web session signed in with it)."""
+        row = self._conn().execute("SELECT id, role, subject FROM api_keys WHERE id = ? AND revoked_at IS NULL",
+                                   (key_id,)).fetchone()
+        return Principal(*row) if row else None
+
     def revoke(self, key_id: str) -> None:
         cur = self._conn().execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                    (datetime.now(UTC).isoformat(timespec="seconds"), key_id))

@@ -24,6 +24,8 @@ def init_auth(app: Flask, services: Any) -> None:
 
         if request.path in OPEN_PATHS or request.path.startswith("/static/") or request.method == "OPTIONS":
             return None
+        if request.path == "/" or request.path.startswith("/app/"):  # web pages: session sign-in (service.web)
+            return None
         if request.mimetype == "application/json" and (request.content_length or 0) > MAX_JSON_BYTES:
             message = f"JSON body of {request.content_length} bytes > limit of {MAX_JSON_BYTES} bytes (1 MiB)"
             return jsonify(error_body(413, "Request Entity Too Large", message)), 413

@@ -60,9 +60,11 @@ def serve(services: Any, host: str, port: int, workers: int, banner: list[str] |
             services.warm()
             redis_url = services.redis_url()
             procs = start_workers(services, workers)
+            # A development server speaks plain HTTP: session cookies cannot be HTTPS-only here.
             app = create_app({"data_dir": services.settings.data_dir, "redis_url": redis_url,
                               "embedder": services.embedder, "index": services.index,
-                              "domain": services.domain})
+                              "domain": services.domain, "secure_cookies": False,
+                              "public_url": f"http://{host}:{port}"})
             for line in banner or []:
                 click.echo(line)
             click.echo(f"Serving on http://{host}:{port}/  (API docs: /docs); Ctrl-C stops", err=True)

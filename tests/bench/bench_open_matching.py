@@ -288,7 +288,7 @@ def _load_domain(config_dir: Path) -> Any:
     try:  # main renamed service.domain to service.domain_config (686ae7a); this branch predates it
         from service.domain_config import load_domain
     except ImportError:
-        from service.domain import load_domain
+        from service.domain_config import load_domain
     return load_domain(config_dir)
 
 

@@ -1,0 +1,79 @@
+"""Printable agendas as PDF (fpdf2, DejaVu Sans vendored from npm dejavu-fonts-ttf, so every
+European name prints): one page per participant, one page per table, with the breaks."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+FONTS = Path(__file__).parent / "fonts"
+
+
+def _pdf() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=15)
+    return pdf
+
+
+def _header(pdf: FPDF, event: dict[str, Any], title: str) -> None:
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.multi_cell(0, 8, event.get("title") or event["id"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 6, ", ".join(event.get("days") or []) + (f" · {event['timezone']}" if event.get("timezone")
+                                                                 else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(pdf: FPDF, head: list[str], rows: list[list[str]], widths: list[int]) -> None:
+    pdf.set_font("DejaVu", "B", 10)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=6) as table:
+        row = table.row()
+        for cell in head:
+            row.cell(cell)
+        pdf.set_font("DejaVu", "", 10)
+        for values in rows:
+            row = table.row()
+            for cell in values:
+                row.cell(cell)
+
+
+def _with_breaks(event: dict[str, Any], meetings: list[tuple[str, str, list[str]]], width: int,
+                 label: str) -> list[list[str]]:
+    """Meeting rows (start, end, other cells) and a row per break of each day, in time order."""
+    rows = [((start[:10], start[11:16]), [f"{start[:10]} {start[11:16]}–{end[11:16]}", *cells])
+            for start, end, cells in meetings]
+    for day in event.get("days") or []:
+        for b in event.get("breaks") or []:
+            rows.append(((day, b["start"]), [f"{day} {b['start']}–{b['end']}", label] + [""] * (width - 2)))
+    return [cells for _, cells in sorted(rows, key=lambda r: r[0])]
+
+
+def participants_pdf(event: dict[str, Any], agendas: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
+    """`agendas`: service.agenda.exports.participant_agenda dicts; `labels`: the column titles."""
+    pdf = _pdf()
+    for agenda in agendas:
+        me = agenda["participant"]
+        title = me["name"] + (f" · {labels['table']} {me['fixed_table'] + 1}" if me.get("fixed_table") is not None
+                              else "")
+        _header(pdf, event, title)
+        rows = _with_breaks(event, [(m["start"], m["end"], [str(m["table"] + 1), m["with"]["name"] or "",
+                                                            m["with"].get("country") or ""])
+                                    for m in agenda["meetings"]], 4, labels["break"])
+        _table(pdf, [labels["time"], labels["table"], labels["with"], labels["country"]], rows, [45, 20, 95, 25])
+    return bytes(pdf.output())
+
+
+def tables_pdf(event: dict[str, Any], sheets: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
+    """`sheets`: [{"table": n, "rows": [{"start", "end", "a", "b"}]}]."""
+    pdf = _pdf()
+    for sheet in sheets:
+        _header(pdf, event, f"{labels['table']} {sheet['table'] + 1}")
+        rows = _with_breaks(event, [(r["start"], r["end"], [r["a"], r["b"]]) for r in sheet["rows"]], 3,
+                            labels["break"])
+        _table(pdf, [labels["time"], labels["with"], labels["with"]], rows, [45, 70, 70])
+    return bytes(pdf.output())

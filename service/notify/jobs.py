@@ -1,0 +1,25 @@
+"""RQ job: deliver one outbox message. A failure raises, so RQ retries it (see Notifier)."""
+from __future__ import annotations
+
+from rq import get_current_job
+
+from service.container import current_services
+from service.notify import smtp
+
+
+def deliver(mail_id: str) -> dict[str, str]:
+    services = current_services()
+    notifier = services.notifier()
+    mail = notifier.outbox.get(mail_id)
+    if mail["status"] == "sent":  # idempotent: a retried job never sends twice
+        return {"id": mail_id, "status": "sent"}
+    try:
+        smtp.send(services.settings, mail)
+    except (OSError, smtp.smtplib.SMTPException) as exc:
+        notifier.outbox.attempt(mail_id, f"{type(exc).__name__}: {exc}")
+        job = get_current_job()
+        if job is None or not job.retries_left:
+            notifier.outbox.give_up(mail_id)
+        raise
+    notifier.outbox.attempt(mail_id, None)
+    return {"id": mail_id, "status": "sent"}

@@ -1,0 +1,1 @@
+"""Page modules: each registers its routes on the web blueprint."""

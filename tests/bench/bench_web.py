@@ -1,0 +1,133 @@
+"""Web pages benchmark: every main page of each role, served by gunicorn (deploy/gunicorn.conf.py,
+2 workers by default) on loopback, on the demo data (the sample profiles, the demo event with an
+agenda); p50/p95/max latency per page against the 200 ms target.
+
+    python -m tests.bench.bench_web [--data-dir DIR] [--requests 40] [--workers 2]
+
+Without --data-dir the cached sample store of the benchmarks is used (built once, slow).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.bench.bench_api import free_port, stop_server
+from tests.bench.common import REPO, get_embedder, ms, pct, sample_store
+
+TARGET_S = 0.200
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def prepare(data_dir: Path, base: str, embedder: Any) -> dict[str, str]:
+    """The demo event, an agenda for it, and a sign-in link per role (made in-process)."""
+    from service.container import build_services
+    from service.settings import load_settings
+    from service.web.demo import DEMO_EVENT, demo_signin_links
+
+    services = build_services(load_settings({"data_dir": data_dir, "model_name": embedder.name}),
+                              {"embedder": embedder})
+    links = demo_signin_links(services, base)
+    if services.event_service().store.agenda(DEMO_EVENT) is None:
+        services.agenda_service().generate(DEMO_EVENT, "preliminary", time_limit_s=20)
+    return links
+
+
+def pages(event_id: str) -> dict[str, list[str]]:
+    return {
+        "member": ["/app/me", "/app/me/profile", f"/app/me/suggestions?event={event_id}",
+                   f"/app/events/{event_id}/participants", f"/app/events/{event_id}/requests",
+                   f"/app/events/{event_id}/agenda"],
+        "organiser": ["/app/events", f"/app/events/{event_id}", f"/app/events/{event_id}/board",
+                      f"/app/events/{event_id}/print/participants", f"/app/events/{event_id}/print/tables",
+                      f"/app/events/{event_id}/outbox"],
+        "cluster_manager": ["/app/cluster", "/app/cluster/partners", "/app/cluster/consortia"],
+    }
+
+
+def sign_in(base: str, link: str) -> requests.Session:
+    session = requests.Session()
+    token = CSRF.search(session.get(link, timeout=60).text).group(1)
+    response = session.post(link, data={"csrf_token": token}, allow_redirects=False, timeout=60)
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed: {response.status_code}")
+    return session
+
+
+def start(data_dir: Path, port: int, workers: int, embedder: Any) -> Any:
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MAILLON_BIND=f"127.0.0.1:{port}", MAILLON_WORKERS=str(workers),
+               MAILLON_DATA_DIR=str(data_dir), MAILLON_LOG_LEVEL="WARNING", PYTHONPATH=str(REPO),
+               MAILLON_MODEL=embedder.name, MAILLON_SECURE_COOKIES="false")  # plain http on loopback
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(data_dir / "gunicorn-web.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([str(gunicorn), "-c", str(REPO / "deploy" / "gunicorn.conf.py"), "service:create_app()"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_up(base: str, limit_s: float = 300) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=5).status_code in (200, 503):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("gunicorn did not come up in time")
+
+
+def run_bench(data_dir: Path | None = None, count: int = 40, workers: int = 2) -> list[dict[str, Any]]:
+    from service.web.demo import DEMO_EVENT
+
+    embedder = get_embedder()
+    data_dir = data_dir or sample_store(embedder)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    links = prepare(data_dir, base, embedder)
+    proc = start(data_dir, port, workers, embedder)
+    rows = []
+    try:
+        wait_up(base)
+        for role, paths in pages(DEMO_EVENT).items():
+            session = sign_in(base, links[role])
+            for path in paths:
+                for _ in range(2 * workers):  # warm every worker (first model and vector loads)
+                    session.get(base + path, timeout=120)
+                times, bad = [], 0
+                for _ in range(count):
+                    t0 = time.perf_counter()
+                    response = session.get(base + path, timeout=120)
+                    times.append(time.perf_counter() - t0)
+                    bad += response.status_code != 200
+                rows.append({"role": role, "page": path, "p50": pct(times, 50), "p95": pct(times, 95),
+                             "max": max(times), "errors": bad})
+    finally:
+        stop_server(proc)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--requests", type=int, default=40)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    rows = run_bench(a.data_dir, a.requests, a.workers)
+    print(f"| role | page | p50 ms | p95 ms | max ms | errors | p95 ≤ {ms(TARGET_S)} ms |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        ok = "yes" if r["p95"] <= TARGET_S and not r["errors"] else "NO"
+        print(f"| {r['role']} | `{r['page']}` | {ms(r['p50'])} | {ms(r['p95'])} | {ms(r['max'])} "
+              f"| {r['errors']} | {ok} |")
+
+
+if __name__ == "__main__":
+    main()
