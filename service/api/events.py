@@ -18,7 +18,7 @@ from service.events.schemas import (
     ParticipantPublicSchema,
     ParticipantSchema,
 )
-from service.matches import event_suggestions
+from service.matching.service import event_suggestions
 
 blp = Blueprint("events", __name__, description="B2B events, meeting requests and agendas")
 
