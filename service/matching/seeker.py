@@ -48,7 +48,9 @@ def stored_seeker(index: ProfileIndex, kind: str, seeker_id: str, cooperation_ty
             offer_vecs.append(item.vector)
         elif item.role == "profile":
             profile = item.vector
-    return Seeker(kind, seeker_id, doc, needs, _stack(need_vecs, dims), offers, _stack(offer_vecs, dims), profile)
+    links = [item for item in items if item.role == "link"]
+    return Seeker(kind, seeker_id, doc, needs, _stack(need_vecs, dims), offers, _stack(offer_vecs, dims), profile,
+                  {"links": links})
 
 
 def text_seeker(embedder: Embedder, text: str, country: str | None, cooperation_type: str | None,
