@@ -159,10 +159,12 @@ def scope(strong_share: float | None, n_offers: int, cfg: dict[str, list[float]]
     """Neither a whole sector (too broad) nor a single product (too narrow)."""
     if strong_share is not None:
         score = _plateau(strong_share, *cfg["ideal_links_share"])
-        reason = None if score >= 1 else "scope " + ("broad" if strong_share > cfg["ideal_links_share"][1] else "narrow")
+        broad = strong_share > cfg["ideal_links_share"][1]
+        reason = None if score >= 1 else "scope " + ("broad" if broad else "narrow")
         return Criterion(score, reason)
     score = _plateau(float(n_offers), *cfg["ideal_offers"])
-    return Criterion(score, None if score >= 1 else "scope " + ("broad" if n_offers > cfg["ideal_offers"][1] else "narrow"))
+    broad = n_offers > cfg["ideal_offers"][1]
+    return Criterion(score, None if score >= 1 else "scope " + ("broad" if broad else "narrow"))
 
 
 def maturity(seeker_stage: str | None, stage: str | None) -> Criterion:

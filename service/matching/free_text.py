@@ -28,3 +28,18 @@ def split_need(text: str) -> tuple[str | None, str]:
     if len(about.split()) < MIN_WORDS or len(need.split()) < MIN_WORDS:
         return None, text
     return about, need
+
+
+# A request that seeks licensees sells a licence (the type "licence" says only that a licence is
+# involved, not which way it goes).
+_LICENSING_OUT = re.compile(
+    r"\b(?:licensees?|licen[cs]e (?:out )?our|to license|licenci[ée]s|conc[ée]der (?:une|des|en) licences?|"
+    r"lizenznehmer|auslizenz|licenciatari[oa]s?|licenciar nuestr|licenziatari|concedere in licenza)",
+    re.IGNORECASE)
+
+
+def sells(request_type: str | None, text: str, reverse_types: set[str]) -> bool:
+    """Does this request look for someone to sell to (clients, distributors, licensees)?"""
+    if request_type in reverse_types:
+        return True
+    return request_type in (None, "licence") and bool(_LICENSING_OUT.search(text or ""))

@@ -15,6 +15,7 @@ from service.links import link_vocabulary
 from service.matching.coverage import Coverage
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
+from service.matching.free_text import sells as is_selling
 from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
@@ -90,7 +91,8 @@ class Matcher:
         sim = {**self.cfg["similarity"]["default"], **self.cfg["similarity"].get(self.embedder.name, {})}
         ctype = coop.get(req.cooperation_type or "", {})
         need_types = {n.get("type") for n in seeker.needs if n.get("type")}
-        sells = [bool(coop.get(n.get("type") or req.cooperation_type or "", {}).get("reverse")) for n in seeker.needs]
+        reverse = {t for t, v in coop.items() if v.get("reverse")}
+        sells = [is_selling(n.get("type") or req.cooperation_type, n["text"], reverse) for n in seeker.needs]
         if req.cooperation_type:
             commercial = ctype["family"] == "commercial"
             use_forward, use_backward = not ctype["reverse"], ctype["reciprocal"] or ctype["reverse"]
@@ -107,10 +109,15 @@ class Matcher:
         strong_items = [it for it in links if it.type == "strong"]
         languages, need_languages = None, []
         pull = float(sim.get("language_pull", 0.0))
-        if pull > 0 and len(seeker.needs):
+        if (pull > 0 or sim.get("hub_center")) and len(seeker.needs):
             languages = Languages(link_vocabulary(self.domain, self.embedder), self.domain.countries)
             probe = seeker.profile_vector if seeker.profile_vector is not None else seeker.need_vectors[0]
             need_languages = [languages.of_profile(seeker.doc, probe)] * len(seeker.needs)
+        gap_vectors = self._seeker_gap_vectors(list(gaps), links) if gaps else None
+        gap_needs: list[int | None] = []
+        if gap_vectors is not None and len(seeker.needs):
+            sims = gap_vectors @ seeker.need_vectors.T  # a need that names the gap speaks for it
+            gap_needs = [int(row.argmax()) if row.max() >= float(sim["gap_need"]) else None for row in sims]
         return SeekerContext(
             seeker=seeker, search_type=req.search_type, target=req.target,
             weights=self.cfg["weights"][req.search_type], gaps=gaps, strong=strong,
@@ -118,9 +125,10 @@ class Matcher:
             floor=sim["floor"], ceiling=sim["ceiling"], cfg=self.cfg, coop=coop,
             countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
             targets=set(seeker.doc.get("target_markets") or []), sells=sells,
-            thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling")},
+            thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center")
+                        if k in sim},
             pull=pull, need_languages=need_languages, languages=languages,
-            gap_vectors=self._seeker_gap_vectors(list(gaps), links) if gaps else None,
+            gap_vectors=gap_vectors, gap_needs=gap_needs,
             strong_vectors=np.stack([it.vector for it in strong_items]) if strong_items else None)
 
     def _seeker_gap_vectors(self, gaps: list[str], links: list[Any]) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 from service.index.base import Item
 from service.matching import criteria as c
 from service.matching.coverage import Coverage, member_links
+from service.matching.free_text import sells
 from service.matching.seeker import Seeker
 from service.matching.weights import CRITERIA, PENALTY
 from service.privacy import usable_in_matching
@@ -41,6 +42,7 @@ class SeekerContext:
     languages: Any = None  # matching.language.Languages, when the pull is corrected
     gap_vectors: np.ndarray | None = None  # one per gap, in ctx.gaps order
     strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
+    gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
 
 
 @dataclass
@@ -60,31 +62,48 @@ def _vectors(items: list[Item], role: str, doc: dict[str, Any],
     return chosen, (np.stack([it.vector for it in chosen]) if chosen else None)
 
 
-def _sells(ctx: SeekerContext, request_type: str | None) -> bool:
-    return bool(ctx.coop.get(request_type or "", {}).get("reverse"))
+def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool:
+    return sells(request_type, text, {t for t, v in ctx.coop.items() if v.get("reverse")})
 
 
 def _peer(ctx: SeekerContext, raw: float) -> float:
     return c.calibrate(raw, ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"])
 
 
+def hubness(ctx: SeekerContext, vectors: np.ndarray) -> np.ndarray:
+    """How far each text sits above the typical text in closeness to everything (mean cosine to
+    its 10 nearest template labels, all languages, minus the model's usual value): a "hub" that
+    resembles every need is no answer to each of them. Zero when not calibrated for the model."""
+    center = ctx.thresholds.get("hub_center")
+    if not center or ctx.languages is None or not len(vectors):
+        return np.zeros(len(vectors), dtype=np.float32)
+    refs = ctx.languages.vocabulary.vectors.reshape(-1, vectors.shape[1])
+    sims = vectors @ refs.T
+    return np.partition(sims, -HUB_K, axis=1)[:, -HUB_K:].mean(axis=1) - center
+
+
+HUB_K = 10
+
+
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
                  languages: tuple[list[str | None], str | None]) -> list[c.Pair]:
-    """Needs against offers (query→passage cosines), same-language pull given back."""
+    """Needs against offers (query→passage cosines), same-language pull and hubness given back."""
     if offer_vecs is None or not needs:
         return []
-    sims = need_vecs[[i for i, _ in needs]] @ offer_vecs.T
+    chosen = need_vecs[[i for i, _ in needs]]
+    sims = chosen @ offer_vecs.T
+    # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
+    sims = sims - (hubness(ctx, offer_vecs)[None, :] if direction == "forward" else hubness(ctx, chosen)[:, None])
     need_langs, offer_lang = languages
     pairs = []
     for row, (i, need) in zip(sims, needs):
-        allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []
+        allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
+        # open-world offer types are often loose, so another type is discounted, not excluded
         pull = ctx.pull if offer_lang and i < len(need_langs) and need_langs[i] == offer_lang else 0.0
         for j, offer in enumerate(offers):
             offer_type = offer.type if isinstance(offer, Item) else offer.get("type")
-            if allowed and offer_type and offer_type not in allowed:
-                continue
-            raw = float(row[j]) - pull
+            raw = float(row[j]) - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
             sim = c.calibrate(raw, ctx.floor, ctx.ceiling)
             if sim > 0:
                 text = offer.text if isinstance(offer, Item) else offer["text"]
@@ -108,7 +127,7 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
             sim = _peer(ctx, float(sims[i, j]))
             if sim <= 0:
                 continue
-            if ctx.sells[i] == _sells(ctx, req.type):
+            if ctx.sells[i] == _sells(ctx, req.type, req.text):
                 if sim > rival:
                     rival, example = sim, (req.text, need["text"])
             elif ctx.sells[i]:  # we sell, they need it
@@ -130,12 +149,14 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs)
     forward += req_forward if ctx.use_forward else []
     backward: list[c.Pair] = []
-    their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests) if not _sells(ctx, r.type)]
+    their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
+                    if not _sells(ctx, r.type, r.text)]
     if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    filled = _gaps_filled(ctx, strong, items)
+    answered = {p.need_pos: p.offer for p in forward if p.answers and p.kind == "offer"}
+    filled = _gaps_filled(ctx, strong, items, answered)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, len(buying), max(1, len(their_buying)),
                                              ctx.use_forward, ctx.use_backward),
@@ -170,17 +191,19 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
 
 
 RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer
+OTHER_TYPE = 0.01  # raw cosine taken from an offer whose type does not answer the need's type
 
 
 def _strong_items(ctx: SeekerContext, items: list[Item]) -> list[Item]:
     return [it for it in items if it.role == "link" and it.type == "strong"]
 
 
-def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item]) -> dict[str, str]:
-    """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, or
-    a strong link of theirs that the model reads as the same link (labels in any language).
-    Offers are not read as links: a short label sits as close to unrelated offers as to its own
-    (measured on tests/eval: no separation), so only need→offer pairs speak for offers."""
+def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
+                 answered: dict[int, str]) -> dict[str, str]:
+    """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
+    strong link of theirs that the model reads as the same link, or an offer that answers the
+    seeker's need naming the gap. Offers are not compared with link labels directly: a short
+    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py)."""
     if not ctx.gaps:
         return {}
     links = _strong_items(ctx, items)
@@ -191,6 +214,8 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item]) -> dic
             filled[gap] = gap
         elif sims is not None and sims[g].max() >= ctx.thresholds["same_link"]:
             filled[gap] = links[int(sims[g].argmax())].text
+        elif g < len(ctx.gap_needs) and ctx.gap_needs[g] in answered:
+            filled[gap] = answered[ctx.gap_needs[g]]
     return filled
 
 

@@ -16,8 +16,10 @@ SEARCH_TYPES = ("clusters", "members", "text")
 # floor/ceiling: need→offer cosines mapped to [0, 1]; answers: the raw cosine from which an offer
 # answers a need; same_link: label↔label cosine from which two labels name the same link;
 # peer_floor/peer_ceiling: like-for-like cosines (offer↔offer, need↔need) mapped to [0, 1];
-# language_pull: share of the measured same-language pull that is removed.
-SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "peer_floor", "peer_ceiling", "language_pull")
+# gap_need: label↔need cosine from which a need names a value-chain gap; language_pull: raw
+# cosine given back to same-language pairs.
+SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "gap_need", "peer_floor", "peer_ceiling",
+                    "language_pull", "hub_center")
 
 def _weight() -> fields.Float:
     return fields.Float(required=True, validate=validate.Range(min=0, max=10))
