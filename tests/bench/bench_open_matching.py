@@ -5,7 +5,7 @@ Each scenario's seeker and candidates go into a fresh embedded index through the
 ingest (indexers.sources.read_records + indexers.pipeline.ingest); what the ingest rejects is
 counted and left out of Maillon's ranking, the baselines score the raw records.
 
-Run: python -m tests.bench.bench_open_matching [--only c01,m02] [--force-in] [--details]"""
+Run: python -m tests.bench.bench_open_matching [--only c01,m02] [--force-in] [--details] [--json out.json]"""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,7 @@ KINDS = {"cluster": ("clusters", "clusters"), "member": ("members", "members"), 
 ROLES = ("good", "lookalike", "other_buyer", "same_language", "same_country", "other")
 DISTRACTORS = ("lookalike", "other_buyer", "same_language")
 RANKERS = ("maillon", "cosine", "bm25", "need_offer")
+SELLING = {"client", "distributor", "licence"}  # request types of a seeker that sells
 
 
 @dataclass
@@ -60,6 +61,13 @@ class OpenSet:
         record = self.seeker_record(s)
         return s.language or (record or {}).get("language") or "?"
 
+    def direction(self, s: Scenario) -> str:
+        """'sells' when the seeker asks for clients, distributors or licensees, else 'buys'."""
+        if s.kind == "text":
+            return "buys (free text)"
+        asked = {r.get("type") for r in (self.seeker_record(s) or {}).get("requests") or []}
+        return "sells" if asked & SELLING else "buys"
+
 
 @dataclass
 class Outcome:
@@ -72,7 +80,8 @@ class Outcome:
 @dataclass
 class MaillonRun:
     ranking: list[str]
-    rejected: dict[str, list[str]] = field(default_factory=dict)  # id -> "field: message"
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # id -> ["field: message"]
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # id -> ["field: message"]
     seeker_rejected: bool = False
 
 
@@ -140,6 +149,7 @@ def run_maillon(s: Scenario, data: OpenSet, embedder: Any, domain: Any, workdir:
     if s.seeker_kind:
         records.setdefault(s.seeker_kind, []).insert(0, data.profiles[s.seeker_kind][s.seeker])
     rejected: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
     for kind, rows in records.items():
         if force_in:
             from tests.bench.open_force import force_in as coerce
@@ -147,16 +157,21 @@ def run_maillon(s: Scenario, data: OpenSet, embedder: Any, domain: Any, workdir:
             rows = [coerce(r, kind, domain) for r in rows]
         path = folder / f"{kind}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        report = ingest(read_records(path, kind), kind, index, embedder, domain, source=path.name)
-        for err in report.errors:  # locators read "<file> line N"
-            pid = rows[int(err["locator"].rsplit(" ", 1)[1]) - 1]["id"]
-            rejected.setdefault(pid, []).append(f"{err['field']}: {err['message']}")
+        source = list(read_records(path, kind))
+        owner = {rec.locator: (rec.data or {}).get("id") for rec in source}
+        report = ingest(source, kind, index, embedder, domain, source=path.name)
+        for err in report.errors:
+            rejected.setdefault(owner.get(err["locator"], err["locator"]), []).append(
+                f"{err['field']}: {err['message']}")
+        for warn in report.warnings:
+            warnings.setdefault(owner.get(warn["locator"], warn["locator"]), []).append(
+                f"{warn['field']}: {warn['message']}")
     if s.seeker and s.seeker in rejected:
-        return MaillonRun([], rejected, seeker_rejected=True)
+        return MaillonRun([], rejected, warnings, seeker_rejected=True)
     req = MatchRequest(target=s.target, seeker_kind=s.seeker_kind, seeker_id=s.seeker, text=s.text,
                        country=s.country if s.text else None, participants=frozenset(s.ids()), limit=50)
     page = Matcher(index, embedder, domain, gap_vectors=gap_vectors).find(req)
-    return MaillonRun([m.id for m in page.items], rejected)
+    return MaillonRun([m.id for m in page.items], rejected, warnings)
 
 
 # -- all rankers over the set ----------------------------------------------------------------
@@ -166,6 +181,7 @@ class Results:
     runs: dict[str, MaillonRun]
     scenarios: list[Scenario]
     languages: dict[str, str]
+    directions: dict[str, str]
 
 
 def evaluate(data: OpenSet, embedder: Any, domain: Any, only: set[str] | None = None,
@@ -198,7 +214,8 @@ def evaluate(data: OpenSet, embedder: Any, domain: Any, only: set[str] | None = 
                 else:
                     ranking = rank_need_offer(vectors, seeker, s.text, cands)
                 outcomes[ranker][s.id] = judge(s, ranking, bad)
-    return Results(outcomes, runs, scenarios, {s.id: data.language(s) for s in scenarios})
+    return Results(outcomes, runs, scenarios, {s.id: data.language(s) for s in scenarios},
+                   {s.id: data.direction(s) for s in scenarios})
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -215,7 +232,8 @@ def to_markdown(results: Results, data: OpenSet) -> str:
         rate, mrr, first = summary(list(by_id.values()))
         lines.append(f"| {ranker} | {rate:.0%} ({sum(o.passed for o in by_id.values())}/{n}) "
                      f"| {mrr:.3f} | {first}/{n} |")
-    for title, key in (("kind", lambda s: s.kind), ("seeker language", lambda s: results.languages[s.id])):
+    for title, key in (("kind", lambda s: s.kind), ("seeker language", lambda s: results.languages[s.id]),
+                       ("direction", lambda s: results.directions[s.id])):
         groups: dict[str, list[Scenario]] = {}
         for s in results.scenarios:
             groups.setdefault(key(s), []).append(s)
@@ -233,14 +251,22 @@ def to_markdown(results: Results, data: OpenSet) -> str:
 def ingest_summary(results: Results, data: OpenSet) -> str:
     """How much of the set the product's ingest refused, and why (by field)."""
     rejected: dict[str, list[str]] = {}
+    warned: dict[str, list[str]] = {}
     for run in results.runs.values():
         rejected.update(run.rejected)
+        warned.update(run.warnings)
     used = {pid for s in results.scenarios for pid in s.ids() + ([s.seeker] if s.seeker else [])}
     seekers = sum(run.seeker_rejected for run in results.runs.values())
-    fields = Counter(msg.split(":", 1)[0].split(".")[0] for msgs in rejected.values() for msg in set(msgs))
-    causes = ", ".join(f"{name} {count}" for name, count in fields.most_common())
     return (f"Ingest: {len(rejected)} of {len(used)} records rejected; {seekers} of "
-            f"{len(results.runs)} searches lost their seeker. Rejected records by field: {causes or 'none'}.")
+            f"{len(results.runs)} searches lost their seeker. Rejected records by field: "
+            f"{_by_field(rejected)}. Records with warnings, by field: {_by_field(warned)}.")
+
+
+def _by_field(messages: dict[str, list[str]]) -> str:
+    """How many records have a message on each top-level field ("offers.0.link" counts as offers)."""
+    fields = Counter(name for msgs in messages.values()
+                     for name in {msg.split(":", 1)[0].split(".")[0] for msg in msgs})
+    return ", ".join(f"{name} {count}" for name, count in fields.most_common()) or "none"
 
 
 def details(results: Results) -> str:
@@ -251,12 +277,22 @@ def details(results: Results) -> str:
         for ranker, by_id in results.outcomes.items():
             o = by_id[s.id]
             shown = " > ".join(f"{pid}[{role.get(pid, '?')}]" for pid in o.ranking)
-            lines.append(f"  {ranker:10} {'PASS' if o.passed else 'fail'} {shown or '(nothing)'}")
+            run = results.runs.get(s.id) if ranker == "maillon" else None
+            lost = (f"  (ingest rejected {len(run.rejected)}"
+                    f"{', the seeker among them' if run.seeker_rejected else ''})") if run and run.rejected else ""
+            lines.append(f"  {ranker:10} {'PASS' if o.passed else 'fail'} {shown or '(nothing)'}{lost}")
     return "\n".join(lines)
 
 
+def _load_domain(config_dir: Path) -> Any:
+    try:  # main renamed service.domain to service.domain_config (686ae7a); this branch predates it
+        from service.domain_config import load_domain
+    except ImportError:
+        from service.domain import load_domain
+    return load_domain(config_dir)
+
+
 def main() -> None:
-    from service.domain import load_domain
     from service.embeddings import load_embedder
     from service.settings import REPO_CONFIG_DIR, load_settings
 
@@ -265,10 +301,11 @@ def main() -> None:
     parser.add_argument("--force-in", action="store_true",
                         help="coerce what today's ingest rejects (see tests/bench/open_force.py)")
     parser.add_argument("--details", action="store_true", help="print every ranking")
+    parser.add_argument("--json", type=Path, help="also write every ranking and outcome to this file")
     args = parser.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model_name, settings.models_dir)
-    domain = load_domain(REPO_CONFIG_DIR)
+    domain = _load_domain(REPO_CONFIG_DIR)
     data = load_set()
     only = set(args.only.split(",")) if args.only else None
     results = evaluate(data, embedder, domain, only, force_in=args.force_in)
@@ -277,6 +314,23 @@ def main() -> None:
     print(to_markdown(results, data))
     if args.details:
         print("\n" + details(results))
+    if args.json:
+        args.json.write_text(json.dumps(as_json(results), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def as_json(results: Results) -> dict[str, Any]:
+    """Per scenario and ranker: the ranking and its outcome; for Maillon, what the ingest said."""
+    out: dict[str, Any] = {}
+    for s in results.scenarios:
+        row: dict[str, Any] = {r: {"ranking": o[s.id].ranking, "passed": o[s.id].passed, "rr": o[s.id].rr,
+                                   "lookalike_first": o[s.id].lookalike_first}
+                               for r, o in results.outcomes.items()}
+        if s.id in results.runs:
+            run = results.runs[s.id]
+            row["ingest"] = {"rejected": run.rejected, "warnings": run.warnings,
+                             "seeker_rejected": run.seeker_rejected}
+        out[s.id] = row
+    return out
 
 
 if __name__ == "__main__":

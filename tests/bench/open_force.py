@@ -8,6 +8,7 @@ from typing import Any
 
 
 def force_in(record: dict[str, Any], kind: str, domain: Any) -> dict[str, Any]:
+    from service.normalise import country_code
     from service.profile_schemas import profile_schema
     from service.vocab import OfferType, RequestType
 
@@ -17,6 +18,9 @@ def force_in(record: dict[str, Any], kind: str, domain: Any) -> dict[str, Any]:
     if sector is None:  # any template will do: only its links are checked against it
         sector = next(iter(domain.sectors))
         out["sector"] = sector
+    for name in ("target_markets", "markets", "partner_countries"):
+        if name in out:
+            out[name] = [c for c in out[name] if country_code(c)]
     coop = {t.value for t in RequestType}
     out["cooperation_types"] = [t for t in out.get("cooperation_types") or [] if t in coop]
     for name, types in (("offers", {t.value for t in OfferType}), ("requests", coop)):
