@@ -111,8 +111,8 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     return pairs
 
 
-def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None
-                   ) -> tuple[list[c.Pair], list[c.Pair], float, tuple[str, str] | None]:
+def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None,
+                   their_lang: str | None = None) -> tuple[list[c.Pair], list[c.Pair], float, tuple[str, str] | None]:
     """The seeker's needs against their requests (query↔query). Opposite directions answer each
     other (we seek cork, they seek buyers for cork; we sell, they need it); the same direction
     is rivalry (another buyer, or a seller after the same clients). Returns forward and backward
@@ -123,8 +123,10 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     sims = s.need_vectors @ request_vecs.T
     forward, backward, rival, example = [], [], 0.0, None
     for i, need in enumerate(s.needs):
+        # Across languages the same request scores lower by the measured pull: give it back.
+        across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
         for j, req in enumerate(requests):
-            sim = _peer(ctx, float(sims[i, j]))
+            sim = _peer(ctx, float(sims[i, j]) + (ctx.pull if across else 0.0))
             if sim <= 0:
                 continue
             if ctx.sells[i] == _sells(ctx, req.type, req.text):
@@ -146,7 +148,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
                            (ctx.need_languages, their_lang)) if ctx.use_forward else []
-    req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs)
+    req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs, their_lang)
     forward += req_forward if ctx.use_forward else []
     backward: list[c.Pair] = []
     their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
