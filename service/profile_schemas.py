@@ -131,7 +131,8 @@ class _ProfileSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN, error="invalid id: use letters, digits and . _ : - (max 128)"))
+    id = fields.String(required=True, validate=validate.Regexp(
+        ID_PATTERN, error="invalid id: use letters, digits and . _ : - (max 128)"))
     name = fields.String(required=True, validate=validate.Length(min=1))
     country = CountryField(load_default=None, allow_none=True)
     region = fields.String(load_default=None, allow_none=True)
