@@ -59,8 +59,8 @@ class Services:
     # Services are cheap objects built per call for one principal (the caller's key);
     # without a principal they act for the operator (CLI, jobs).
     def match_service(self, principal: Any = None) -> Any:
-        from service.matching.service import MatchService
         from service.matching.matcher import Matcher
+        from service.matching.service import MatchService
 
         events = self.event_service(principal)
         gap_vectors = self.extras.setdefault("gap_vectors", {})
