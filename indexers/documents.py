@@ -6,8 +6,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from service.embeddings import Embedder
 from service.index.base import IndexedProfile, Item
+from service.links import LinkVocabulary
+
+# Needs are searched with; link labels are compared with labels and needs: both are queries.
+QUERY_ROLES = frozenset({"request", "link"})
 
 
 def content_hash(doc: dict[str, Any], model_name: str) -> str:
@@ -29,16 +35,26 @@ def _texts(doc: dict[str, Any]) -> list[tuple[str, int, str, str | None, str | N
     out = [("profile", 0, profile_text(doc), None, None)]
     out += [("offer", i, o["text"], o.get("type"), o.get("link")) for i, o in enumerate(doc.get("offers") or [])]
     out += [("request", i, r["text"], r.get("type"), r.get("link")) for i, r in enumerate(doc.get("requests") or [])]
+    out += [("link", i, text, status, key) for i, (text, status, key) in enumerate(link_entries(doc))]
     return out
+
+
+def link_entries(doc: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(label as written, status, canonical key or None) of every value-chain link of a profile:
+    a cluster's declared chain, the links a member sits on (strong for it)."""
+    if doc.get("value_chain"):
+        return [(v.get("label") or v["link"], v["status"], v.get("canonical", v["link"])) for v in doc["value_chain"]]
+    labels = doc.get("link_labels") or [{"label": x, "canonical": x} for x in doc.get("value_chain_links") or []]
+    return [(e["label"], "strong", e.get("canonical")) for e in labels]
 
 
 def embed_profiles(
     kind: str, docs: Sequence[dict[str, Any]], hashes: Sequence[str], embedder: Embedder
 ) -> list[IndexedProfile]:
-    """Embed all texts of many profiles in two batched calls: requests as queries, the rest
-    (offers and whole profiles) as documents."""
+    """Embed all texts of many profiles in two batched calls: requests and link labels as queries,
+    the rest (offers and whole profiles) as documents."""
     flat = [(n, entry) for n, doc in enumerate(docs) for entry in _texts(doc)]
-    is_query = [entry[0] == "request" for _, entry in flat]
+    is_query = [entry[0] in QUERY_ROLES for _, entry in flat]
     q_vecs = iter(embedder.encode_queries([e[2] for (_, e), q in zip(flat, is_query) if q]))
     d_vecs = iter(embedder.encode_documents([e[2] for (_, e), q in zip(flat, is_query) if not q]))
     items: list[list[Item]] = [[] for _ in docs]
@@ -46,3 +62,35 @@ def embed_profiles(
         vector = next(q_vecs) if query else next(d_vecs)
         items[n].append(Item(role, pos, text, vector, typ, link))
     return [IndexedProfile(kind, doc["id"], doc, h, its) for doc, h, its in zip(docs, hashes, items)]
+
+
+def canonicalise_links(profiles: Sequence[IndexedProfile], vocabulary: LinkVocabulary, same_link: float
+                       ) -> list[tuple[str, str, str]]:
+    """Map each free-text link label to a template link when the model says it is the same link,
+    reusing the label vectors just embedded (no extra model call). Updates the documents and
+    items in place; returns (profile id, field, message) for the labels kept as free links."""
+    open_items = [(p, it) for p in profiles for it in p.items if it.role == "link" and it.link is None]
+    if not open_items:
+        return []
+    found = vocabulary.canonical(np.stack([it.vector for _, it in open_items]),
+                                 [p.doc.get("sector") for p, _ in open_items], same_link)
+    notes = []
+    for (profile, item), (key, confidence) in zip(open_items, found):
+        item.link = key
+        field = _set_canonical(profile.doc, item.pos, key, confidence)
+        if key is None:
+            notes.append((profile.id, field, f"value-chain link {item.text!r} matches no template link: kept as "
+                                             f"a free link (closest at cosine {confidence:.2f})"))
+    return notes
+
+
+def _set_canonical(doc: dict[str, Any], pos: int, key: str | None, confidence: float) -> str:
+    if doc.get("value_chain"):
+        entry = doc["value_chain"][pos]
+        entry.update(canonical=key, confidence=confidence, link=key or entry["link"])
+        return f"value_chain.{pos}.link"
+    if doc.get("link_labels"):
+        doc["link_labels"][pos].update(canonical=key, confidence=confidence)
+        if key:
+            doc["value_chain_links"][pos] = key
+    return f"value_chain_links.{pos}"

@@ -6,15 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from marshmallow import ValidationError
-
-from indexers.documents import content_hash, embed_profiles
+from indexers.documents import canonicalise_links, content_hash, embed_profiles
 from indexers.sources import SourceRecord
 from service.domain_config import DomainConfig
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileIndex
-from service.profile_schemas import flatten_errors, profile_schema
+from service.links import link_similarity, link_vocabulary
+from service.profile_repair import load_profile
+from service.profile_schemas import profile_schema
 
 Progress = Callable[[int, int], None]
 
@@ -76,10 +76,10 @@ def ingest(
                                                    f"{batch[doc['id']][0]}"})
             batch[doc["id"]] = (record.locator, doc)
         if len(batch) >= batch_size:
-            _flush(batch, kind, index, embedder, report)
+            _flush(batch, kind, index, embedder, domain, report)
         if progress:
             progress(number, len(records))
-    _flush(batch, kind, index, embedder, report)
+    _flush(batch, kind, index, embedder, domain, report)
     if kind == "members":
         _warn_unknown_clusters(index, report, records, schema)
     report.seconds = round(time.perf_counter() - started, 3)
@@ -91,12 +91,11 @@ def _validate(record: SourceRecord, schema: Any, report: IngestReport) -> dict[s
         report.invalid += 1
         report.errors.append({"locator": record.locator, "field": "_record", "message": record.error})
         return None
-    try:
-        doc = schema.load(record.data)
-    except ValidationError as exc:
+    doc, warnings, errors = load_profile(schema, record.data)
+    report.warnings.extend({"locator": record.locator, **w} for w in warnings)
+    if doc is None:
         report.invalid += 1
-        for err in flatten_errors(exc.messages):
-            report.errors.append({"locator": record.locator, **err})
+        report.errors.extend({"locator": record.locator, **e} for e in errors)
         return None
     report.valid += 1
     return doc
@@ -104,7 +103,7 @@ def _validate(record: SourceRecord, schema: Any, report: IngestReport) -> dict[s
 
 def _flush(
     batch: dict[str, tuple[str, dict[str, Any]]], kind: str, index: ProfileIndex,
-    embedder: Embedder, report: IngestReport,
+    embedder: Embedder, domain: DomainConfig, report: IngestReport,
 ) -> None:
     if not batch:
         return
@@ -125,6 +124,10 @@ def _flush(
             report.inserted += 1
     if changed:
         profiles = embed_profiles(kind, changed, hashes, embedder)
+        notes = canonicalise_links(profiles, link_vocabulary(domain, embedder),
+                                   link_similarity(domain, embedder.name, "same_link"))
+        report.warnings.extend({"locator": batch[pid][0], "field": field, "message": message}
+                               for pid, field, message in notes)
         report.embedded_texts += sum(len(p.items) for p in profiles)
         index.upsert(kind, profiles)
     batch.clear()

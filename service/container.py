@@ -42,7 +42,7 @@ from service.uploads import UploadService
 if TYPE_CHECKING:
     from service.agenda.service import AgendaService
     from service.events.service import EventService
-    from service.matches import MatchService
+    from service.matching.service import MatchService
     from service.profiles import ProfileService
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class Services:
         return Guard(caller)
 
     def match_service(self, caller: Principal) -> MatchService:
-        from service.matches import MatchService
+        from service.matching.service import MatchService
         from service.matching.matcher import Matcher
 
         events = self.event_service(caller)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gettext
 import re
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 
@@ -91,3 +92,73 @@ def language_code(value: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return _language_lookup().get(fold(value.strip()))
+
+
+# Common ways people write the values of closed vocabularies (folded), in en/fr/de/es/it.
+_CHOICE_ALIASES: dict[str, dict[str, str]] = {
+    "RequestType": {
+        "customer": "client", "customers": "client", "clients": "client", "buyer": "client", "buyers": "client",
+        "kunde": "client", "kunden": "client", "cliente": "client", "clientes": "client", "clienti": "client",
+        "acheteur": "client", "acheteurs": "client", "abnehmer": "client", "compradores": "client",
+        "distributors": "distributor", "distributeur": "distributor", "distributeurs": "distributor",
+        "vertriebspartner": "distributor", "handler": "distributor", "distribuidor": "distributor",
+        "distribuidores": "distributor", "distributore": "distributor", "distributori": "distributor",
+        "importer": "distributor", "importateur": "distributor", "reseller": "distributor",
+        "suppliers": "supplier", "fournisseur": "supplier", "fournisseurs": "supplier", "lieferant": "supplier",
+        "lieferanten": "supplier", "proveedor": "supplier", "proveedores": "supplier", "fornitore": "supplier",
+        "fornitori": "supplier", "subcontractor": "supplier", "sous traitant": "supplier", "zulieferer": "supplier",
+        "license": "licence", "licensing": "licence", "licensee": "licence", "lizenz": "licence",
+        "licencia": "licence", "licenza": "licence",
+        "technology": "technology_partner", "partenaire technologique": "technology_partner",
+        "technologiepartner": "technology_partner", "socio tecnologico": "technology_partner",
+        "partner tecnologico": "technology_partner", "co development": "technology_partner",
+        "research": "research_partner", "partenaire de recherche": "research_partner",
+        "forschungspartner": "research_partner", "socio de investigacion": "research_partner",
+        "partner di ricerca": "research_partner", "r&d": "research_partner",
+        "investment": "investor", "investisseur": "investor", "investoren": "investor", "inversor": "investor",
+        "investitore": "investor", "funding": "investor",
+        "consortium": "consortium_partner", "joint offer": "consortium_partner", "konsortium": "consortium_partner",
+        "consorcio": "consortium_partner", "consorzio": "consortium_partner", "joint venture": "consortium_partner",
+    },
+    "OfferType": {
+        "products": "product", "produit": "product", "produkt": "product", "producto": "product",
+        "prodotto": "product", "services": "service", "dienstleistung": "service", "servicio": "service",
+        "servizio": "service", "prestation": "service", "technologie": "technology", "tecnologia": "technology",
+        "license": "licence", "lizenz": "licence", "licencia": "licence", "licenza": "licence",
+        "recherche": "research", "forschung": "research", "investigacion": "research", "ricerca": "research",
+        "fabrication": "manufacturing", "production": "manufacturing", "fertigung": "manufacturing",
+        "produktion": "manufacturing", "fabricacion": "manufacturing", "produzione": "manufacturing",
+        "sous traitance": "manufacturing", "vertrieb": "distribution", "distribucion": "distribution",
+        "distribuzione": "distribution", "formation": "training", "schulung": "training",
+        "formacion": "training", "formazione": "training",
+    },
+    "LinkStatus": {
+        "fort": "strong", "forte": "strong", "stark": "strong", "fuerte": "strong", "present": "strong",
+        "faible": "weak", "schwach": "weak", "debil": "weak", "debole": "weak", "partial": "weak",
+        "manquant": "missing", "absent": "missing", "fehlt": "missing", "fehlend": "missing",
+        "ausente": "missing", "mancante": "missing", "none": "missing", "gap": "missing",
+    },
+}
+
+
+def choice_value(enum: type, value: str) -> str | None:
+    """The enum value for `value` written as the value itself or a common synonym; None if unknown."""
+    folded = fold(value)
+    for member in enum:  # type: ignore[attr-defined]
+        if folded in (fold(member.value), fold(member.name)):
+            return member.value
+    aliases = _CHOICE_ALIASES.get(enum.__name__, {})
+    return aliases.get(folded) or aliases.get(folded.rstrip("s"))
+
+
+def sector_for_nace(domain: Any, value: str) -> str | None:
+    """The sector template whose NACE classes (its own, then its links') cover a NACE code."""
+    code = nace_code(value) if isinstance(value, str) else None
+    if code is None:
+        return None
+    for level in ("sector", "link"):
+        for key, sector in domain.sectors.items():
+            classes = sector.nace if level == "sector" else [c for link in sector.links for c in link["nace"]]
+            if any(c == code or c.startswith(code + ".") or code.startswith(c) for c in classes):
+                return key
+    return None

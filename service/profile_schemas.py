@@ -14,8 +14,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from service.domain_config import DomainConfig
-from service.normalise import country_code, language_code, nace_code
+from service.domain_config import DomainConfig, fold
+from service.normalise import choice_value, country_code, language_code, nace_code, sector_for_nace
 from service.vocab import (
     ClusterKind,
     LinkStatus,
@@ -32,6 +32,7 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 LONG_TEXT_FIELDS = frozenset({"description", "text", "governance"})
 # Contact details are private unless the owner says otherwise.
 DEFAULT_VISIBILITY = {"contact": Visibility.PRIVATE.value}
+QUALIFIED = 0.95  # confidence of a known link name found inside a longer label
 
 
 def _one_of(enum: type) -> validate.OneOf:
@@ -67,11 +68,26 @@ class NaceField(fields.String):
         return code
 
 
+class ChoiceField(fields.String):
+    """A value of a closed vocabulary, also accepted as a common synonym in en/fr/de/es/it."""
+
+    def __init__(self, enum: type, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.enum = enum
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        found = choice_value(self.enum, text)
+        if found is None:
+            raise ValidationError(f"unknown value {text!r}; known: {[e.value for e in self.enum]}")
+        return found
+
+
 class OfferSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=_one_of(OfferType))
+    type = ChoiceField(OfferType, load_default=None, allow_none=True)
     text = fields.String(required=True, validate=validate.Length(min=3))
     link = fields.String(load_default=None, allow_none=True)
 
@@ -80,18 +96,24 @@ class RequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=_one_of(RequestType))
+    type = ChoiceField(RequestType, load_default=None, allow_none=True)
     text = fields.String(required=True, validate=validate.Length(min=3))
     link = fields.String(load_default=None, allow_none=True)
 
 
 class ValueChainLinkSchema(Schema):
+    """A link as written (`link`: a template key, label or any free text) and, once normalised,
+    the canonical template key it maps to (None for a free link) with the mapping's confidence."""
+
     class Meta:
         unknown = RAISE
 
-    link = fields.String(required=True)
-    status = fields.String(required=True, validate=_one_of(LinkStatus))
+    link = fields.String(required=True, validate=validate.Length(min=2))
+    status = ChoiceField(LinkStatus, required=True)
     strategic = fields.Boolean(load_default=False)
+    label = fields.String(dump_only=True)
+    canonical = fields.String(dump_only=True, allow_none=True)
+    confidence = fields.Float(dump_only=True, allow_none=True)
 
 
 class ContactSchema(Schema):
@@ -109,16 +131,17 @@ class _ProfileSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN, error="invalid id: use letters, digits and . _ : - (max 128)"))
+    id = fields.String(required=True, validate=validate.Regexp(
+        ID_PATTERN, error="invalid id: use letters, digits and . _ : - (max 128)"))
     name = fields.String(required=True, validate=validate.Length(min=1))
-    country = CountryField(required=True)
+    country = CountryField(load_default=None, allow_none=True)
     region = fields.String(load_default=None, allow_none=True)
-    sector = fields.String(required=True)
+    sector = fields.String(load_default=None, allow_none=True)
     description = fields.String(load_default="")
     language = LanguageField(load_default=None, allow_none=True)
     languages = fields.List(LanguageField(), load_default=list)
     target_markets = fields.List(CountryField(), load_default=list)
-    cooperation_types = fields.List(fields.String(validate=_one_of(RequestType)), load_default=list)
+    cooperation_types = fields.List(ChoiceField(RequestType), load_default=list)
     offers = fields.List(fields.Nested(OfferSchema), load_default=list)
     requests = fields.List(fields.Nested(RequestSchema), load_default=list)
     contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
@@ -142,46 +165,74 @@ class _ProfileSchema(Schema):
         errors: dict[str, Any] = {}
         if self.domain is not None:
             errors.update(_size_errors(data, self.domain.limits) or {})
-            if self.domain.resolve_sector(data.get("sector", "")) is None:
-                errors["sector"] = [
-                    f"unknown sector {data.get('sector')!r}; known: {sorted(self.domain.sectors)}"
-                ]
-            else:
-                self._check_links(data, errors)
         unknown = sorted(set(data.get("visibility", {})) - set(self.fields))
         if unknown:
             errors["visibility"] = [f"unknown fields {unknown}"]
         if errors:
             raise ValidationError(errors)
 
-    def _check_links(self, data: dict[str, Any], errors: dict[str, Any]) -> None:
-        assert self.domain is not None
-        sector = self.domain.resolve_sector(data["sector"])
-        for list_name, key in self._link_lists():
-            for i, item in enumerate(data.get(list_name) or []):
-                name = item.get(key) if isinstance(item, dict) else item
-                if name and self.domain.resolve_link(sector, name) is None:
-                    msg = f"unknown value-chain link {name!r} for sector {sector!r}"
-                    errors.setdefault(list_name, {}).setdefault(i, {})[key or "link"] = [msg]
-
     def _link_lists(self) -> list[tuple[str, str | None]]:
         return [("offers", "link"), ("requests", "link")]
 
     @post_load
     def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Sector and links to template keys where they are known; anything else is kept as
+        written (free text) with a warning, never rejected. Warnings go to `_warnings`."""
+        warnings: list[dict[str, str]] = []
         if self.domain is not None:
-            sector = self.domain.resolve_sector(data["sector"])
-            data["sector"] = sector
+            sector = self._sector(data, warnings)
             for list_name, key in self._link_lists():
                 items = data.get(list_name) or []
                 for i, item in enumerate(items):
-                    if isinstance(item, dict):
+                    if isinstance(item, dict) and key == "link" and list_name == "value_chain":
+                        item.update(self._link(sector, item["link"]))
+                        item["link"] = item["canonical"] or item["label"]
+                    elif isinstance(item, dict):
                         if item.get(key):
-                            item[key] = self.domain.resolve_link(sector, item[key])
+                            item[key] = self._link(sector, item[key])["canonical"] or item[key].strip()
                     elif item:
-                        items[i] = self.domain.resolve_link(sector, item)
+                        info = self._link(sector, item)
+                        data.setdefault("link_labels", []).append(info)
+                        items[i] = info["canonical"] or info["label"]
         data["visibility"] = {**DEFAULT_VISIBILITY, **data.get("visibility", {})}
+        if warnings:
+            data["_warnings"] = warnings
         return data
+
+    def _sector(self, data: dict[str, Any], warnings: list[dict[str, str]]) -> str | None:
+        assert self.domain is not None
+        text = (data.get("sector") or "").strip()
+        codes = [text] + list(data.get("nace") or [])
+        key = self.domain.resolve_sector(text) if text else None
+        key = key or next((found for code in codes if (found := sector_for_nace(self.domain, code))), None)
+        if key is None and text:
+            warnings.append({"field": "sector", "message": f"sector {text!r} is not one of the templates "
+                             f"{sorted(self.domain.sectors)}: kept as free text"})
+        data["sector"] = key or text or None
+        return key
+
+    def _link(self, sector: str | None, name: str) -> dict[str, Any]:
+        """The template key of a link name when it is a key, label or alias (confidence 1);
+        otherwise the canonical key stays open, for the model to decide at ingest."""
+        assert self.domain is not None
+        key = self.domain.resolve_link(sector, name) if sector else None
+        if key is None:
+            key = next((k for s in self.domain.sectors if (k := self.domain.resolve_link(s, name))), None)
+        if key is None:  # a known name of several words with a qualifier added ("… par ultrasons")
+            key = contained_link(self.domain, sector, name)
+            return {"label": name.strip(), "canonical": key, "confidence": QUALIFIED if key else None}
+        return {"label": name.strip(), "canonical": key, "confidence": 1.0}
+
+def contained_link(domain: DomainConfig, sector: str | None, name: str) -> str | None:
+    """The link whose longest known name of two words or more starts or ends the folded `name`."""
+    text = f" {fold(name)} "
+    best: tuple[int, str] | None = None
+    for key in ([sector] if sector in domain.sectors else list(domain.sectors)):
+        for known, link in domain._link_lookup.get(key, {}).items():
+            if " " in known and (text.startswith(f" {known} ") or text.endswith(f" {known} ")):
+                if best is None or len(known) > best[0]:
+                    best = (len(known), link)
+    return best[1] if best else None
 
 
 def _size_errors(value: Any, limits: dict[str, int], name: str = "") -> Any:
@@ -214,7 +265,7 @@ class ClusterSchema(_ProfileSchema):
         load_default=dict,
     )
     governance = fields.String(load_default=None, allow_none=True)
-    stage = fields.String(load_default=None, allow_none=True, validate=_one_of(Stage))
+    stage = ChoiceField(Stage, load_default=None, allow_none=True)
     networks = fields.List(fields.String(), load_default=list)
 
     def _link_lists(self) -> list[tuple[str, str | None]]:
@@ -222,12 +273,14 @@ class ClusterSchema(_ProfileSchema):
 
 
 class MemberSchema(_ProfileSchema):
-    org_type = fields.String(load_default=OrgType.SME.value, validate=_one_of(OrgType))
+    org_type = ChoiceField(OrgType, load_default=OrgType.SME.value)
     clusters = fields.List(fields.String(validate=validate.Regexp(ID_PATTERN)), load_default=list)
     city = fields.String(load_default=None, allow_none=True)
     nace = fields.List(NaceField(), load_default=list)
-    size_band = fields.String(load_default=None, allow_none=True, validate=_one_of(SizeBand))
-    value_chain_links = fields.List(fields.String(), load_default=list)
+    size_band = ChoiceField(SizeBand, load_default=None, allow_none=True)
+    value_chain_links = fields.List(fields.String(validate=validate.Length(min=2)), load_default=list)
+    # The written label of each value-chain link, its canonical key and confidence (set at ingest).
+    link_labels = fields.List(fields.Dict(), dump_only=True)
     competences = fields.List(fields.String(), load_default=list)
     markets = fields.List(CountryField(), load_default=list)
     certifications = fields.List(fields.String(), load_default=list)

@@ -67,10 +67,14 @@ def print_page(page: Any, as_json: bool) -> None:
                     if abs(v["contribution"]) >= 0.005]
         click.echo(textwrap.fill("    " + " | ".join(contribs), width, subsequent_indent="    "))
         click.echo(textwrap.fill(m.sentence, width, initial_indent="    ", subsequent_indent="    "))
-        for pair in m.pairs[:2]:
-            arrow = "→" if pair["direction"] == "forward" else "←"
-            line = f"{arrow} {pair['similarity']:.2f} “{pair['need']}” ↔ “{pair['offer']}”"
-            click.echo("      " + textwrap.shorten(line, width - 6, placeholder=" …"))
+        for pair in m.pairs[:2]:  # both texts shown, each shortened on its own
+            forward = pair["direction"] == "forward"
+            room = max(20, (width - 30) // 2)
+            need = textwrap.shorten(pair["need"], room, placeholder=" …")
+            offer = textwrap.shorten(pair["offer"], room, placeholder=" …")
+            whose = ("your need", "their offer") if forward else ("their need", "your offer")
+            arrow = "→" if forward else "←"
+            click.echo(f"      {arrow} {pair['similarity']:.2f} {whose[0]} “{need}” ↔ {whose[1]} “{offer}”")
 
 
 def print_consortia(result: dict[str, Any], as_json: bool) -> None:

@@ -8,8 +8,9 @@ from typing import Any, Protocol
 import numpy as np
 
 # Roles of embedded items: what a profile offers (documents), what it seeks (queries), and the
-# whole profile (a document, for free-text search and the whole-profile baseline).
-ROLES = ("offer", "request", "profile")
+# whole profile (a document, for free-text search and the whole-profile baseline); value-chain
+# link labels (queries; type = strong|weak|missing, link = the canonical template key or None).
+ROLES = ("offer", "request", "profile", "link")
 
 
 @dataclass

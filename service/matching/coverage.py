@@ -30,7 +30,8 @@ class Coverage:
                 "members", ProfileFilter(clusters=frozenset({doc["id"]})), 0, MAX_MEMBERS_READ).items
             counts = Counter(link for m in members for link in member_links(m))
             sector = self.domain.sectors.get(doc.get("sector") or "")
-            links = sector.link_keys() if sector else list(counts)
+            # Unknown is not missing: without members there is no evidence of any gap.
+            links = (sector.link_keys() if sector else list(counts)) if members else []
             self._derived[doc["id"]] = {
                 link: "strong" if counts[link] >= self.strong_at else "weak" if counts[link] else "missing"
                 for link in links

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STAGES = ("emerging", "growth", "mature", "declining")
+BEST_SHARE = 0.75  # weight of the best answered need in a side's score; the mean of all needs gets the rest
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Pair:
     similarity: float  # calibrated to [0, 1]
     direction: str  # "their offer answers your need" = forward, the reverse = backward
     need_pos: int
+    answers: bool = False  # the raw similarity reaches the model's calibrated "answers" threshold
+    kind: str = "offer"  # offer: a need met by an offer; request: a need met by a matching request
 
 
 @dataclass(frozen=True)
@@ -43,33 +46,46 @@ def best_per_need(pairs: Iterable[Pair]) -> dict[int, Pair]:
 def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
                     n_backward_needs: int, use_forward: bool = True, use_backward: bool = False) -> Criterion:
     """How well their offers answer our needs (and ours theirs, for reciprocal cooperation).
-    The best answered need weighs most; breadth over all needs adds the rest."""
+    The best answered need weighs most, so one strong answer is not averaged away by the
+    seeker's other needs; breadth over all needs adds the rest."""
 
     def side(pairs: list[Pair], needs: int) -> tuple[float, list[Pair]]:
         best = best_per_need(pairs)
         if not best or needs == 0:
             return 0.0, []
         sims = sorted((p.similarity for p in best.values()), reverse=True)
-        return 0.6 * sims[0] + 0.4 * sum(sims) / needs, sorted(best.values(), key=lambda p: -p.similarity)
+        return BEST_SHARE * sims[0] + (1 - BEST_SHARE) * sum(sims) / needs, list(best.values())
 
     fwd, fwd_pairs = side(forward, n_needs) if use_forward else (0.0, [])
     bwd, bwd_pairs = side(backward, n_backward_needs) if use_backward else (0.0, [])
-    if use_forward and use_backward:
-        score = 0.65 * fwd + 0.35 * bwd if bwd_pairs else fwd
+    if use_forward and use_backward and fwd_pairs and bwd_pairs:
+        score = max(fwd, bwd, 0.65 * fwd + 0.35 * bwd)
     else:
-        score = fwd if use_forward else bwd
-    shown = [p for p in fwd_pairs + bwd_pairs if p.similarity > 0][:4]
-    reason = None
-    if shown:
-        top = shown[0]
-        verb = "answers your need" if top.direction == "forward" else "is answered by your offer"
-        reason = f"“{_short(top.offer)}” {verb} “{_short(top.need)}”"
-    return Criterion(score, reason, {"pairs": shown})
+        score = max(fwd if use_forward else 0.0, bwd if use_backward else 0.0)
+    # The strongest evidence leads: answering pairs first, then by similarity.
+    shown = sorted((p for p in fwd_pairs + bwd_pairs if p.similarity > 0),
+                   key=lambda p: (not p.answers, -p.similarity))[:4]
+    return Criterion(score, pair_reason(shown[0]) if shown else None, {"pairs": shown})
 
 
-def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str], cfg: dict[str, float],
+def pair_reason(pair: Pair) -> str:
+    """One need↔offer pair in words, the right way round."""
+    need, offer = _short(pair.need), _short(pair.offer)
+    if pair.direction == "forward":
+        if pair.kind == "request":  # they seek buyers for what we need
+            return f"they sell what you seek: “{offer}” for your need “{need}”"
+        verb = "answers" if pair.answers else "relates to"
+        return f"their offer “{offer}” {verb} your need “{need}”"
+    if pair.kind == "request":  # we sell: they need what we sell
+        return f"they need “{need}”, which you offer (“{offer}”)"
+    verb = "answers" if pair.answers else "relates to"
+    return f"your offer “{offer}” {verb} their need “{need}”"
+
+
+def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str] | dict[str, str], cfg: dict[str, float],
                 label: Any = str) -> Criterion:
-    """`gaps`: link -> (status missing|weak, strategic); `strong`: links the candidate is strong on."""
+    """`gaps`: link -> (status missing|weak, strategic); `strong`: the links the candidate is strong
+    on, or (links matched by meaning) each gap it fills -> the candidate's own label for it."""
     if not gaps:
         return Criterion(0.0)
 
@@ -83,7 +99,11 @@ def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str], cfg: dict[s
     got = sum(value(*gaps[link]) for link in filled)
     # Filling two missing links is a full score; a long list of gaps does not dilute one fill.
     score = min(1.0, got / min(total, 2.0 * cfg.get("missing", 1.0)))
-    names = [f"{label(link)} ({gaps[link][0]}{', strategic' if gaps[link][1] else ''})" for link in filled]
+    names = []
+    for link in filled:
+        theirs = strong.get(link) if isinstance(strong, dict) else None
+        via = f" with “{_short(theirs, 60)}”" if theirs and theirs != link and theirs != label(link) else ""
+        names.append(f"{label(link)} ({gaps[link][0]}{', strategic' if gaps[link][1] else ''}){via}")
     return Criterion(score, "fills " + ", ".join(names), {"filled": filled})
 
 
@@ -139,10 +159,12 @@ def scope(strong_share: float | None, n_offers: int, cfg: dict[str, list[float]]
     """Neither a whole sector (too broad) nor a single product (too narrow)."""
     if strong_share is not None:
         score = _plateau(strong_share, *cfg["ideal_links_share"])
-        reason = None if score >= 1 else "scope " + ("broad" if strong_share > cfg["ideal_links_share"][1] else "narrow")
+        broad = strong_share > cfg["ideal_links_share"][1]
+        reason = None if score >= 1 else "scope " + ("broad" if broad else "narrow")
         return Criterion(score, reason)
     score = _plateau(float(n_offers), *cfg["ideal_offers"])
-    return Criterion(score, None if score >= 1 else "scope " + ("broad" if n_offers > cfg["ideal_offers"][1] else "narrow"))
+    broad = n_offers > cfg["ideal_offers"][1]
+    return Criterion(score, None if score >= 1 else "scope " + ("broad" if broad else "narrow"))
 
 
 def maturity(seeker_stage: str | None, stage: str | None) -> Criterion:
@@ -167,19 +189,24 @@ def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
     return Criterion(score, f"already in {active_cooperations} cooperations" if score < 0.5 else None)
 
 
-def competitor_penalty(seeker_links: set[str], links: set[str], offer_similarity: float,
-                       seeker_markets: set[str], markets: set[str], label: Any = str) -> Criterion:
-    """Same links, same offers, same markets: a competitor, not a partner (commercial types).
-    Without a shared value-chain link there is no rivalry, however alike the wording."""
-    shared = seeker_links & links
-    if not shared:
-        return Criterion(0.0)
-    link_overlap = len(shared) / len(links)
-    market_overlap = 1.0 if seeker_markets & markets else 0.0
-    score = link_overlap * (0.4 + 0.4 * offer_similarity + 0.2 * market_overlap)
+def competitor_penalty(offer_overlap: float, request_overlap: float, shared_links: set[str],
+                       n_links: int, examples: dict[str, tuple[str, str]], label: Any = str) -> Criterion:
+    """A competitor offers what the seeker offers (or is strong on the same links); another buyer
+    seeks what the seeker seeks, so it does not answer the need. Overlaps are calibrated to [0, 1];
+    `examples` holds the (theirs, yours) texts behind each overlap, for the reason."""
+    link_overlap = len(shared_links) / n_links if n_links else 0.0
+    competitor = max(offer_overlap, link_overlap * (0.3 + 0.7 * offer_overlap))
+    score = max(competitor, request_overlap)
     if score < 0.35:
         return Criterion(score)
-    return Criterion(score, f"likely competitor (also in {', '.join(label(link) for link in sorted(shared))})")
+    if request_overlap >= competitor and "request" in examples:
+        theirs, yours = examples["request"]
+        return Criterion(score, f"another buyer: they also seek “{_short(theirs, 70)}” "
+                                f"(like your “{_short(yours, 50)}”)")
+    if offer_overlap >= 0.35 and "offer" in examples:
+        theirs, yours = examples["offer"]
+        return Criterion(score, f"likely competitor: they offer “{_short(theirs, 70)}” like your “{_short(yours, 50)}”")
+    return Criterion(score, f"likely competitor (also in {', '.join(label(link) for link in sorted(shared_links))})")
 
 
 def _short(text: str, limit: int = 90) -> str:

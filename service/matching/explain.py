@@ -6,14 +6,18 @@ from typing import Any
 from service.matching.weights import PENALTY
 
 CAVEATS = frozenset({"scope", "capacity"})  # their reasons explain a deficit, never a strength
+EVIDENCE = ("complementarity", "gap_filling")  # what the partner brings; it leads the sentence
 
 
 def sentence(name: str, country: str | None, table: dict[str, dict[str, Any]]) -> str:
-    ranked = sorted(
-        ((k, v) for k, v in table.items() if k != PENALTY and k not in CAVEATS and v["reason"] and v["contribution"] > 0 and v["score"] >= 0.5),
+    evidence = sorted(((k, v) for k, v in table.items() if k in EVIDENCE and v["reason"] and v["score"] > 0),
+                      key=lambda kv: -kv[1]["score"])
+    others = sorted(
+        ((k, v) for k, v in table.items() if k != PENALTY and k not in CAVEATS and k not in EVIDENCE
+         and v["reason"] and v["contribution"] > 0 and v["score"] >= 0.5),
         key=lambda kv: -kv[1]["contribution"],
     )
-    parts = [v["reason"] for _, v in ranked[:3]]
+    parts = [v["reason"] for _, v in (evidence + others)[:3]]
     head = f"{name} ({country})" if country else name
     text = f"{head}: " + "; ".join(parts) if parts else f"{head}: a weak match on every criterion"
     if table.get(PENALTY, {}).get("reason"):

@@ -11,9 +11,12 @@ from service.domain_config import DomainConfig
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileFilter, ProfileIndex
+from service.links import link_vocabulary
 from service.matching.coverage import Coverage
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
+from service.matching.free_text import sells as is_selling
+from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
 from service.privacy import visible_view
@@ -62,8 +65,10 @@ class Matcher:
         kept = [cid for cid in candidate_ids
                 if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
         items = self.index.items_many(req.target, kept)
+        # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
+        # outranks one with it; the other criteria order candidates within each group.
         scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage), cid) for cid in kept),
-                        key=lambda pair: (-pair[0].score, pair[1]))
+                        key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
         # Views and sentences only for the page asked for.
         page = scored[req.offset : req.offset + req.limit]
         matches = [self._match(req, docs[cid], result, ctx) for result, cid in page]
@@ -82,26 +87,55 @@ class Matcher:
 
     def _context(self, seeker: Seeker, req: MatchRequest, coverage: Coverage) -> SeekerContext:
         coop = self.domain.cooperation_types
-        sim = self.cfg["similarity"].get(self.embedder.name, self.cfg["similarity"]["default"])
+        sim = {**self.cfg["similarity"]["default"], **self.cfg["similarity"].get(self.embedder.name, {})}
         ctype = coop.get(req.cooperation_type or "", {})
         need_types = {n.get("type") for n in seeker.needs if n.get("type")}
+        reverse = {t for t, v in coop.items() if v.get("reverse")}
+        sells = [is_selling(n.get("type") or req.cooperation_type, n["text"], reverse) for n in seeker.needs]
         if req.cooperation_type:
             commercial = ctype["family"] == "commercial"
             use_forward, use_backward = not ctype["reverse"], ctype["reciprocal"] or ctype["reverse"]
         else:
             commercial = not need_types or any(coop[t]["family"] == "commercial" for t in need_types if t in coop)
-            use_forward, use_backward = True, seeker.kind is not None
+            # Each request goes its own way: buying ones against offers, selling ones against needs.
+            use_forward = not all(sells) or not sells
+            use_backward = seeker.kind is not None or any(sells)
         if not len(seeker.needs):  # nothing sought in words: only what they seek from us counts
             use_forward, use_backward = False, True
         gaps = coverage.gaps(seeker.kind, seeker.doc, seeker.needs) if seeker.kind else {}
         strong = coverage.strong_links(seeker.kind, seeker.doc) if seeker.kind else set()
+        links = seeker.extra.get("links") or []
+        strong_items = [it for it in links if it.type == "strong"]
+        languages, need_languages = None, []
+        pull = float(sim.get("language_pull", 0.0))
+        if (pull > 0 or sim.get("hub_center")) and len(seeker.needs):
+            languages = Languages(link_vocabulary(self.domain, self.embedder), self.domain.countries)
+            probe = seeker.profile_vector if seeker.profile_vector is not None else seeker.need_vectors[0]
+            need_languages = [languages.of_profile(seeker.doc, probe)] * len(seeker.needs)
+        gap_vectors = self._seeker_gap_vectors(list(gaps), links) if gaps else None
+        gap_needs: list[int | None] = []
+        if gap_vectors is not None and len(seeker.needs):
+            sims = gap_vectors @ seeker.need_vectors.T  # a need that names the gap speaks for it
+            gap_needs = [int(row.argmax()) if row.max() >= float(sim["gap_need"]) else None for row in sims]
         return SeekerContext(
             seeker=seeker, search_type=req.search_type, target=req.target,
             weights=self.cfg["weights"][req.search_type], gaps=gaps, strong=strong,
             use_forward=use_forward, use_backward=use_backward, commercial=commercial,
             floor=sim["floor"], ceiling=sim["ceiling"], cfg=self.cfg, coop=coop,
             countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
-            targets=set(seeker.doc.get("target_markets") or []))
+            targets=set(seeker.doc.get("target_markets") or []), sells=sells,
+            thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center")
+                        if k in sim},
+            pull=pull, need_languages=need_languages, languages=languages,
+            gap_vectors=gap_vectors, gap_needs=gap_needs,
+            strong_vectors=np.stack([it.vector for it in strong_items]) if strong_items else None)
+
+    def _seeker_gap_vectors(self, gaps: list[str], links: list[Any]) -> np.ndarray:
+        """A vector per gap: the seeker's own label for it when stored, else the template link's."""
+        own = {it.link or it.text: it.vector for it in links if it.link is None}
+        vectors = self._gap_vectors([g for g in gaps if g not in own])
+        known = dict(zip([g for g in gaps if g not in own], vectors))
+        return np.stack([own.get(g, known.get(g)) for g in gaps])
 
     def retrieve(self, seeker: Seeker, ctx: SeekerContext, target: str, flt: ProfileFilter) -> list[str]:
         """Candidate ids, best retrieval score first: needs against offers, our offers against
@@ -116,14 +150,17 @@ class Matcher:
                 for hit in row:
                     best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
 
+        buying = seeker.need_vectors[[not s for s in ctx.sells]] if len(seeker.needs) else seeker.need_vectors
         if ctx.use_forward:
-            collect("offer", seeker.need_vectors, retrieval["per_need_k"])
+            collect("offer", buying, retrieval["per_need_k"])
+        if len(seeker.need_vectors):  # sellers of what we need, buyers of what we sell, rivals
+            collect("request", seeker.need_vectors, retrieval["per_need_k"])
         if ctx.use_backward and len(seeker.offer_vectors):
             collect("request", seeker.offer_vectors, retrieval["per_need_k"])
-        if ctx.gaps:
-            gap_vectors = self._gap_vectors(list(ctx.gaps))
-            collect("offer", gap_vectors, retrieval["per_gap_k"])
-            collect("profile", gap_vectors, retrieval["per_gap_k"])
+        if ctx.gaps and ctx.gap_vectors is not None:
+            collect("offer", ctx.gap_vectors, retrieval["per_gap_k"])
+            collect("link", ctx.gap_vectors, retrieval["per_gap_k"])
+            collect("profile", ctx.gap_vectors, retrieval["per_gap_k"])
         if not best and seeker.profile_vector is not None:
             collect("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])
         ranked = sorted(best, key=lambda pid: -best[pid])

@@ -9,6 +9,7 @@ import numpy as np
 from service.index.base import Item
 from service.matching import criteria as c
 from service.matching.coverage import Coverage, member_links
+from service.matching.free_text import sells
 from service.matching.seeker import Seeker
 from service.matching.weights import CRITERIA, PENALTY
 from service.privacy import usable_in_matching
@@ -34,6 +35,14 @@ class SeekerContext:
     countries: dict[str, dict[str, Any]]
     label: Any = str
     targets: set[str] = field(default_factory=set)
+    sells: list[bool] = field(default_factory=list)  # per need: the seeker sells (clients, distributors)
+    thresholds: dict[str, float] = field(default_factory=dict)  # answers, same_link, peer_floor/ceiling
+    pull: float = 0.0  # raw cosine given back to same-language need→offer pairs
+    need_languages: list[str | None] = field(default_factory=list)
+    languages: Any = None  # matching.language.Languages, when the pull is corrected
+    gap_vectors: np.ndarray | None = None  # one per gap, in ctx.gaps order
+    strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
+    gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
 
 
 @dataclass
@@ -42,49 +51,118 @@ class Scored:
     criteria: dict[str, dict[str, Any]]
     pairs: list[c.Pair]
     gaps_filled: list[str]
+    evidence: bool = False  # a need↔offer pair above the answers threshold, or a gap filled
 
 
-def _vectors(items: list[Item], role: str, doc: dict[str, Any], field_name: str) -> tuple[list[Item], np.ndarray | None]:
+def _vectors(items: list[Item], role: str, doc: dict[str, Any],
+             field_name: str) -> tuple[list[Item], np.ndarray | None]:
     if not usable_in_matching(doc, field_name):  # private needs/offers stay out of matching
         return [], None
     chosen = [it for it in items if it.role == role]
     return chosen, (np.stack([it.vector for it in chosen]) if chosen else None)
 
 
-def _pairs(needs: list[dict[str, Any]], need_vecs: np.ndarray, offers: list[Any], offer_vecs: np.ndarray | None,
-           direction: str, ctx: SeekerContext) -> tuple[list[c.Pair], np.ndarray | None]:
-    if offer_vecs is None or len(need_vecs) == 0:
-        return [], None
-    sims = need_vecs @ offer_vecs.T
+def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool:
+    return sells(request_type, text, {t for t, v in ctx.coop.items() if v.get("reverse")})
+
+
+def _peer(ctx: SeekerContext, raw: float) -> float:
+    return c.calibrate(raw, ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"])
+
+
+def hubness(ctx: SeekerContext, vectors: np.ndarray) -> np.ndarray:
+    """How far each text sits above the typical text in closeness to everything (mean cosine to
+    its 10 nearest template labels, all languages, minus the model's usual value): a "hub" that
+    resembles every need is no answer to each of them. Zero when not calibrated for the model."""
+    center = ctx.thresholds.get("hub_center")
+    if not center or ctx.languages is None or not len(vectors):
+        return np.zeros(len(vectors), dtype=np.float32)
+    refs = ctx.languages.vocabulary.vectors.reshape(-1, vectors.shape[1])
+    sims = vectors @ refs.T
+    return np.partition(sims, -HUB_K, axis=1)[:, -HUB_K:].mean(axis=1) - center
+
+
+HUB_K = 10
+
+
+def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
+                 offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
+                 languages: tuple[list[str | None], str | None]) -> list[c.Pair]:
+    """Needs against offers (query→passage cosines), same-language pull and hubness given back."""
+    if offer_vecs is None or not needs:
+        return []
+    chosen = need_vecs[[i for i, _ in needs]]
+    sims = chosen @ offer_vecs.T
+    # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
+    sims = sims - (hubness(ctx, offer_vecs)[None, :] if direction == "forward" else hubness(ctx, chosen)[:, None])
+    need_langs, offer_lang = languages
     pairs = []
-    for i, need in enumerate(needs):
-        allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []
+    for row, (i, need) in zip(sims, needs):
+        allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
+        # open-world offer types are often loose, so another type is discounted, not excluded
+        pull = ctx.pull if offer_lang and i < len(need_langs) and need_langs[i] == offer_lang else 0.0
         for j, offer in enumerate(offers):
             offer_type = offer.type if isinstance(offer, Item) else offer.get("type")
-            if allowed and offer_type and offer_type not in allowed:
-                continue
-            sim = c.calibrate(float(sims[i, j]), ctx.floor, ctx.ceiling)
+            raw = float(row[j]) - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
+            sim = c.calibrate(raw, ctx.floor, ctx.ceiling)
             if sim > 0:
                 text = offer.text if isinstance(offer, Item) else offer["text"]
-                pairs.append(c.Pair(need["text"], text, sim, direction, i))
-    return pairs, sims
+                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= ctx.thresholds["answers"]))
+    return pairs
+
+
+def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None,
+                   their_lang: str | None = None) -> tuple[list[c.Pair], list[c.Pair], float, tuple[str, str] | None]:
+    """The seeker's needs against their requests (query↔query). Opposite directions answer each
+    other (we seek cork, they seek buyers for cork; we sell, they need it); the same direction
+    is rivalry (another buyer, or a seller after the same clients). Returns forward and backward
+    answering pairs, the rivalry overlap and its example texts."""
+    s = ctx.seeker
+    if request_vecs is None or not len(s.needs):
+        return [], [], 0.0, None
+    sims = s.need_vectors @ request_vecs.T
+    forward, backward, rival, example = [], [], 0.0, None
+    for i, need in enumerate(s.needs):
+        # Across languages the same request scores lower by the measured pull: give it back.
+        across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+        for j, req in enumerate(requests):
+            sim = _peer(ctx, float(sims[i, j]) + (ctx.pull if across else 0.0))
+            if sim <= 0:
+                continue
+            if ctx.sells[i] == _sells(ctx, req.type, req.text):
+                if sim > rival:
+                    rival, example = sim, (req.text, need["text"])
+            elif ctx.sells[i]:  # we sell, they need it
+                backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
+            else:  # we need, they sell it
+                forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
+    return forward, backward, rival, example
 
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage) -> Scored:
     s = ctx.seeker
     offers, offer_vecs = _vectors(items, "offer", doc, "offers")
     requests, request_vecs = _vectors(items, "request", doc, "requests")
-    forward, _ = _pairs(s.needs, s.need_vectors, offers, offer_vecs, "forward", ctx)
+    profile = next((it.vector for it in items if it.role == "profile"), None)
+    their_lang = ctx.languages.of_profile(doc, profile) if ctx.languages is not None else None
+    buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
+    forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
+                           (ctx.need_languages, their_lang)) if ctx.use_forward else []
+    req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs, their_lang)
+    forward += req_forward if ctx.use_forward else []
     backward: list[c.Pair] = []
-    if ctx.use_backward and requests:
-        their_needs = [{"text": r.text, "type": r.type} for r in requests]
-        backward, _ = _pairs(their_needs, request_vecs, s.offers, s.offer_vectors if len(s.offers) else None,
-                             "backward", ctx)
+    their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
+                    if not _sells(ctx, r.type, r.text)]
+    if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
+        backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
+    backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
+    answered = {p.need_pos: p.offer for p in forward if p.answers and p.kind == "offer"}
+    filled = _gaps_filled(ctx, strong, items, answered)
     results: dict[str, c.Criterion] = {
-        "complementarity": c.complementarity(forward, backward, len(s.needs), len(requests),
+        "complementarity": c.complementarity(forward, backward, len(buying), max(1, len(their_buying)),
                                              ctx.use_forward, ctx.use_backward),
-        "gap_filling": c.gap_filling(ctx.gaps, strong, ctx.cfg["gap"], ctx.label),
+        "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
         "cross_border": c.cross_border(s.country, doc.get("country"), set(s.doc.get("languages") or []),
                                        set(doc.get("languages") or []), ctx.countries, ctx.cfg["cross_border"]),
         "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
@@ -95,12 +173,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
-        offer_overlap = 0.0
-        if offer_vecs is not None and len(s.offers):
-            offer_overlap = c.calibrate(float((s.offer_vectors @ offer_vecs.T).max()), ctx.floor, ctx.ceiling)
-        penalty = c.competitor_penalty(ctx.strong, strong, offer_overlap,
-                                       set(s.doc.get("markets") or []) | {s.country or ""},
-                                       set(doc.get("markets") or []) | {doc.get("country") or ""}, ctx.label)
+        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example)
     total_weight = sum(ctx.weights[k] for k in CRITERIA) or 1.0
     table: dict[str, dict[str, Any]] = {}
     for name in CRITERIA:
@@ -112,8 +185,61 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
                       "contribution": round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4),
                       "reason": penalty.reason}
     score = round(sum(v["contribution"] for v in table.values()), 4)
-    return Scored(score, table, results["complementarity"].details.get("pairs", []),
-                  results["gap_filling"].details.get("filled", []))
+    pairs = results["complementarity"].details.get("pairs", [])
+    gaps_filled = results["gap_filling"].details.get("filled", [])
+    # A clear competitor or other buyer brings no evidence, whatever its wording.
+    evidence = (any(p.answers for p in pairs) or bool(gaps_filled)) and penalty.score < RIVAL_AT
+    return Scored(score, table, pairs, gaps_filled, evidence)
+
+
+RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer
+OTHER_TYPE = 0.01  # raw cosine taken from an offer whose type does not answer the need's type
+
+
+def _strong_items(ctx: SeekerContext, items: list[Item]) -> list[Item]:
+    return [it for it in items if it.role == "link" and it.type == "strong"]
+
+
+def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
+                 answered: dict[int, str]) -> dict[str, str]:
+    """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
+    strong link of theirs that the model reads as the same link, or an offer that answers the
+    seeker's need naming the gap. Offers are not compared with link labels directly: a short
+    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py)."""
+    if not ctx.gaps:
+        return {}
+    links = _strong_items(ctx, items)
+    sims = ctx.gap_vectors @ np.stack([it.vector for it in links]).T if links and ctx.gap_vectors is not None else None
+    filled: dict[str, str] = {}
+    for g, gap in enumerate(ctx.gaps):
+        if gap in strong:
+            filled[gap] = gap
+        elif sims is not None and sims[g].max() >= ctx.thresholds["same_link"]:
+            filled[gap] = links[int(sims[g].argmax())].text
+        elif g < len(ctx.gap_needs) and ctx.gap_needs[g] in answered:
+            filled[gap] = answered[ctx.gap_needs[g]]
+    return filled
+
+
+def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: list[Item],
+             offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None) -> c.Criterion:
+    s = ctx.seeker
+    examples: dict[str, tuple[str, str]] = {}
+    offer_overlap = 0.0
+    if offer_vecs is not None and len(s.offers):
+        sims = s.offer_vectors @ offer_vecs.T
+        i, j = np.unravel_index(int(sims.argmax()), sims.shape)
+        offer_overlap = _peer(ctx, float(sims[i, j]))
+        examples["offer"] = (offers[j].text, s.offers[i]["text"])
+    if rival_example:
+        examples["request"] = rival_example
+    shared = ctx.strong & strong
+    links = _strong_items(ctx, items)
+    if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links:
+        sims = ctx.strong_vectors @ np.stack([it.vector for it in links]).T
+        same = sims.max(axis=0) >= ctx.thresholds["same_link"]
+        shared |= {it.link or it.text for it, hit in zip(links, same) if hit}
+    return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label)
 
 
 def _scope(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage) -> c.Criterion:

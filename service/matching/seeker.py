@@ -9,6 +9,7 @@ import numpy as np
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError, NotFoundError
 from service.index.base import ProfileIndex
+from service.matching.free_text import split_need
 
 
 @dataclass
@@ -48,7 +49,9 @@ def stored_seeker(index: ProfileIndex, kind: str, seeker_id: str, cooperation_ty
             offer_vecs.append(item.vector)
         elif item.role == "profile":
             profile = item.vector
-    return Seeker(kind, seeker_id, doc, needs, _stack(need_vecs, dims), offers, _stack(offer_vecs, dims), profile)
+    links = [item for item in items if item.role == "link"]
+    return Seeker(kind, seeker_id, doc, needs, _stack(need_vecs, dims), offers, _stack(offer_vecs, dims), profile,
+                  {"links": links})
 
 
 def text_seeker(embedder: Embedder, text: str, country: str | None, cooperation_type: str | None,
@@ -56,10 +59,15 @@ def text_seeker(embedder: Embedder, text: str, country: str | None, cooperation_
     text = (text or "").strip()
     if len(text) < 3:
         raise InvalidRequestError("describe the need in a few words", {"text": ["too short"]})
-    vectors = embedder.encode_queries([text])
+    about, sought = split_need(text)
+    vectors = embedder.encode_queries([sought])
     doc = {"name": "your need", "country": country, "languages": languages or []}
-    need = {"text": text, "type": cooperation_type, "link": None}
-    return Seeker(None, None, doc, [need], vectors, [], np.zeros((0, vectors.shape[1]), dtype=np.float32))
+    need = {"text": sought, "type": cooperation_type, "link": None}
+    if about is None:
+        return Seeker(None, None, doc, [need], vectors, [], np.zeros((0, vectors.shape[1]), dtype=np.float32))
+    # Who is asking is what the seeker does: it makes look-alikes competitors.
+    offer = {"text": about, "type": None, "link": None}
+    return Seeker(None, None, doc, [need], vectors, [offer], embedder.encode_documents([about]))
 
 
 def _stack(vectors: list[np.ndarray], dims: int) -> np.ndarray:

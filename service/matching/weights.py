@@ -13,6 +13,13 @@ CRITERIA = ("complementarity", "gap_filling", "cross_border", "market_access", "
             "maturity", "trust", "capacity")
 PENALTY = "competitor_penalty"
 SEARCH_TYPES = ("clusters", "members", "text")
+# floor/ceiling: need→offer cosines mapped to [0, 1]; answers: the raw cosine from which an offer
+# answers a need; same_link: label↔label cosine from which two labels name the same link;
+# peer_floor/peer_ceiling: like-for-like cosines (offer↔offer, need↔need) mapped to [0, 1];
+# gap_need: label↔need cosine from which a need names a value-chain gap; language_pull: raw
+# cosine given back to same-language pairs.
+SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "gap_need", "peer_floor", "peer_ceiling",
+                    "language_pull", "hub_center")
 
 def _weight() -> fields.Float:
     return fields.Float(required=True, validate=validate.Range(min=0, max=10))
@@ -47,7 +54,7 @@ class _MatchingSchema(Schema):
     retrieval = fields.Dict(keys=fields.String(validate=validate.OneOf(["per_need_k", "per_gap_k", "max_candidates"])),
                             values=fields.Integer(validate=validate.Range(min=1, max=10_000)), required=True)
     similarity = fields.Dict(keys=fields.String(), values=fields.Dict(
-        keys=fields.String(validate=validate.OneOf(["floor", "ceiling"])), values=fields.Float()), required=True)
+        keys=fields.String(validate=validate.OneOf(SIMILARITY_KNOBS)), values=fields.Float()), required=True)
     gap = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     cross_border = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     scope = fields.Dict(keys=fields.String(), values=_Range(), required=True)

@@ -21,15 +21,31 @@ def pair(sim: float, pos: int, direction: str = "forward") -> c.Pair:
 def test_complementarity_best_need_dominates_and_breadth_counts() -> None:
     one = c.complementarity([pair(1.0, 0)], [], n_needs=2, n_backward_needs=0)
     both = c.complementarity([pair(1.0, 0), pair(1.0, 1)], [], n_needs=2, n_backward_needs=0)
-    assert one.score == pytest.approx(0.8)
+    assert one.score == pytest.approx(0.875)  # one strong answer is not averaged away
     assert both.score == pytest.approx(1.0)
-    assert "answers your need" in one.reason
+    assert "relates to your need" in one.reason  # below the model's "answers" threshold
+    sure = c.complementarity([c.Pair("cork stoppers", "rolhas de cortiça", 0.9, "forward", 0, True)], [], 1, 0)
+    assert sure.reason == "their offer “rolhas de cortiça” answers your need “cork stoppers”"
+
+
+def test_reciprocal_reason_reads_the_right_way_round() -> None:
+    back = c.Pair("their need: a cork supplier", "our natural cork stoppers", 0.9, "backward", 0, True)
+    assert c.pair_reason(back) == ("your offer “our natural cork stoppers” answers their need "
+                                   "“their need: a cork supplier”")
+    sells = c.Pair("Wir suchen Naturkorken", "we seek distributors for our corks", 0.8, "backward", 0, True, "request")
+    assert c.pair_reason(sells).startswith("they need “Wir suchen Naturkorken”, which you offer")
+
+
+def test_answering_pairs_lead_the_reason() -> None:
+    close = c.Pair("need", "same-language near miss", 0.7, "forward", 0, False)
+    sure = c.Pair("need 2", "true answer", 0.6, "forward", 1, True)
+    assert "true answer" in c.complementarity([close, sure], [], 2, 0).reason
 
 
 def test_complementarity_reciprocal_uses_both_directions() -> None:
-    fwd_only = c.complementarity([pair(1.0, 0)], [], 1, 1, True, True)
-    both = c.complementarity([pair(1.0, 0)], [pair(0.5, 0, "backward")], 1, 1, True, True)
-    assert fwd_only.score == 1.0 and both.score == pytest.approx(0.65 + 0.35 * 0.5)
+    fwd_only = c.complementarity([pair(0.6, 0)], [], 1, 1, True, True)
+    both = c.complementarity([pair(0.6, 0)], [pair(1.0, 0, "backward")], 1, 1, True, True)
+    assert fwd_only.score == pytest.approx(0.6) and both.score == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -87,9 +103,19 @@ def test_trust_from_shared_networks() -> None:
 
 
 def test_competitor_penalty() -> None:
-    rival = c.competitor_penalty({"machining"}, {"machining"}, 0.9, {"FR"}, {"FR"})
-    partner = c.competitor_penalty({"machining"}, {"surface_treatment"}, 0.1, {"FR"}, {"DE"})
-    assert rival.score > 0.8 and "competitor" in rival.reason
-    assert partner.score == 0.0 and partner.reason is None
-    alike_words = c.competitor_penalty({"machining"}, {"surface_treatment"}, 0.95, {"FR"}, {"FR"})
-    assert alike_words.score == 0.0  # similar wording alone is no rivalry
+    offers = {"offer": ("Usinage 5 axes de pièces titane", "5-Achs-Fräsen von Titanteilen")}
+    rival = c.competitor_penalty(0.9, 0.0, {"machining"}, 1, offers)
+    assert rival.score >= 0.9 and rival.reason.startswith("likely competitor: they offer “Usinage")
+    partner = c.competitor_penalty(0.1, 0.0, set(), 2, offers)
+    assert partner.score < 0.35 and partner.reason is None
+    same_link_only = c.competitor_penalty(0.0, 0.0, {"machining"}, 2, {})
+    assert same_link_only.score < 0.35  # sharing a link alone is no rivalry
+    buyer = c.competitor_penalty(0.0, 0.8, set(), 1, {"request": ("Cerchiamo tappi in sughero", "bouchons en liège")})
+    assert buyer.score == pytest.approx(0.8) and buyer.reason.startswith("another buyer: they also seek")
+
+
+def test_gap_filled_by_meaning_names_their_words() -> None:
+    gaps = {"surface_treatment": ("missing", True)}
+    found = c.gap_filling(gaps, {"surface_treatment": "Oberflächentechnik"}, GAP_CFG, lambda k: "Surface treatment")
+    assert found.score == 1.0
+    assert found.reason == "fills Surface treatment (missing, strategic) with “Oberflächentechnik”"

@@ -1,0 +1,80 @@
+"""Value-chain links by meaning: the template links' labels as vectors (encoded once per process),
+the mapping of a free-text label to a template link when the model says it is the same link, and
+the language of a text, read from how close it sits to the labels of each language."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from service.domain_config import LANGS, DomainConfig
+from service.embeddings import Embedder
+
+_CACHE: dict[tuple[str, int], LinkVocabulary] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class LinkVocabulary:
+    """The template links of every sector, each with its label in every language."""
+
+    def __init__(self, domain: DomainConfig, embedder: Embedder) -> None:
+        self.domain = domain
+        self.embedder = embedder
+        labels: dict[str, dict[str, str]] = {}
+        for sector in domain.sectors.values():
+            for link in sector.links:
+                labels.setdefault(link["key"], link["labels"])
+        self.keys = list(labels)
+        self.labels = labels
+        self._vectors: np.ndarray | None = None  # (languages, keys, dims), query-encoded
+        self._lock = threading.Lock()
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """One batch for every label of every link, the first time any is needed."""
+        with self._lock:
+            if self._vectors is None:
+                texts = [self.labels[k].get(lang) or self.labels[k].get("en") or k for lang in LANGS
+                         for k in self.keys]
+                flat = self.embedder.encode_queries(texts)
+                self._vectors = flat.reshape(len(LANGS), len(self.keys), -1)
+            return self._vectors
+
+    def canonical(self, vectors: np.ndarray, sectors: list[str | None], same_link: float
+                  ) -> list[tuple[str | None, float]]:
+        """For each label vector (query-encoded): (template key, cosine) when its best label in any
+        language reaches `same_link`, else (None, best cosine). A known sector restricts the keys."""
+        if not len(vectors) or not self.keys:
+            return [(None, 0.0)] * len(vectors)
+        sims = np.einsum("nd,lkd->nlk", vectors, self.vectors).max(axis=1)  # best language per key
+        out: list[tuple[str | None, float]] = []
+        for row, sector in zip(sims, sectors):
+            found = self.domain.sectors.get(sector or "")
+            allowed = [self.keys.index(k) for k in found.link_keys()] if found else range(len(self.keys))
+            best = max(allowed, key=lambda j: row[j])
+            out.append((self.keys[best] if row[best] >= same_link else None, round(float(row[best]), 4)))
+        return out
+
+    def language_profile(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, languages): mean cosine of each vector to the labels of each language. The labels are
+        translations of each other, so the differences between columns are the model's pull
+        towards a language, not meaning."""
+        return np.einsum("nd,lkd->nl", vectors, self.vectors) / max(1, len(self.keys))
+
+
+def link_vocabulary(domain: DomainConfig, embedder: Embedder) -> LinkVocabulary:
+    """One vocabulary (and one encoding of the labels) per model and domain in a process."""
+    key = (embedder.name, id(domain))
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = LinkVocabulary(domain, embedder)
+        return _CACHE[key]
+
+
+def link_similarity(domain: DomainConfig, model_name: str, name: str) -> float:
+    """A per-model threshold from config/matching.yaml `similarity` (default entry otherwise)."""
+    table: dict[str, Any] = domain.matching.get("similarity", {})
+    entry = table.get(model_name) or table.get("default") or {}
+    defaults = table.get("default") or {}
+    return float(entry.get(name, defaults.get(name, 0.9)))

@@ -1,0 +1,41 @@
+"""The model scores same-language pairs higher than the same meaning across languages. Each text
+gets a language (declared, or read from the country's languages and the model), and a same-language
+need→offer pair gives back the model's pull (config `language_pull`, a raw cosine measured by
+tests/bench/bench_calibration.py)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from service.domain_config import LANGS
+from service.links import LinkVocabulary
+
+
+class Languages:
+    def __init__(self, vocabulary: LinkVocabulary, countries: dict[str, dict[str, Any]]) -> None:
+        self.vocabulary = vocabulary
+        self.countries = countries
+
+    def of_vectors(self, vectors: np.ndarray, allowed: list[str] | None = None) -> list[str | None]:
+        """The language each vector leans to among the template languages (`allowed` narrows)."""
+        if not len(vectors):
+            return []
+        choices = [LANGS.index(lang) for lang in (allowed or LANGS) if lang in LANGS]
+        if not choices:
+            return [None] * len(vectors)
+        profile = self.vocabulary.language_profile(vectors)[:, choices]
+        return [LANGS[choices[int(i)]] for i in profile.argmax(axis=1)]
+
+    def of_profile(self, doc: dict[str, Any], vector: np.ndarray | None) -> str | None:
+        """A profile's text language: declared, else its country's only language, else the one of
+        the country's languages the model reads in its profile text."""
+        if doc.get("language"):
+            return doc["language"]
+        spoken = list((self.countries.get(doc.get("country") or "") or {}).get("languages") or [])
+        if len(spoken) == 1:
+            return spoken[0]
+        if vector is None:
+            return spoken[0] if spoken else None
+        candidates = [lang for lang in spoken if lang in LANGS] or None
+        return self.of_vectors(vector[None, :], candidates)[0]

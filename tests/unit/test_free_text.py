@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from service.matching.free_text import split_need
+
+
+@pytest.mark.parametrize(("text", "about", "need"), [
+    ("We sell e-bikes online in the UK and need reverse logistics for batteries",
+     "We sell e-bikes online in the UK", "need reverse logistics for batteries"),
+    ("Gastronomia a Torino: cerchiamo miele di brughiera da apicoltori stranieri",
+     "Gastronomia a Torino", "cerchiamo miele di brughiera da apicoltori stranieri"),
+    ("Luthier à Lyon, je cherche de l'épicéa de résonance bien sec",
+     "Luthier à Lyon", "cherche de l'épicéa de résonance bien sec"),
+    ("Wir fertigen Druckbehälter und suchen Phased-Array-Ultraschallprüfung für Schweißnähte",
+     "Wir fertigen Druckbehälter", "suchen Phased-Array-Ultraschallprüfung für Schweißnähte"),
+    ("Fabricamos implantes dentales y necesitamos un laboratorio de ensayos",
+     "Fabricamos implantes dentales", "necesitamos un laboratorio de ensayos"),
+])
+def test_who_asks_is_split_from_what_is_sought(text: str, about: str, need: str) -> None:
+    assert split_need(text) == (about, need)
+
+
+@pytest.mark.parametrize("text", [
+    "bouchons en liège pour bouteilles de cognac",
+    "Bio-Olivenblattextrakt in Kosmetikqualität für unsere neue Gesichtspflege gesucht",
+    "We need a supplier of anodising",
+])
+def test_a_bare_need_stays_whole(text: str) -> None:
+    assert split_need(text) == (None, text)
