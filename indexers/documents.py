@@ -8,6 +8,7 @@ from typing import Any
 
 from service.embeddings import Embedder
 from service.index.base import IndexedProfile, Item
+from service.privacy import matchable_view
 
 
 def content_hash(doc: dict[str, Any], model_name: str) -> str:
@@ -26,7 +27,8 @@ def profile_text(doc: dict[str, Any]) -> str:
 
 def _texts(doc: dict[str, Any]) -> list[tuple[str, int, str, str | None, str | None]]:
     """(role, pos, text, type, link) for everything of the profile that gets a vector."""
-    out = [("profile", 0, profile_text(doc), None, None)]
+    # The whole-profile vector serves retrieval for anyone: built from non-private fields only.
+    out = [("profile", 0, profile_text(matchable_view(doc)), None, None)]
     out += [("offer", i, o["text"], o.get("type"), o.get("link")) for i, o in enumerate(doc.get("offers") or [])]
     out += [("request", i, r["text"], r.get("type"), r.get("link")) for i, r in enumerate(doc.get("requests") or [])]
     return out

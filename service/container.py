@@ -82,9 +82,11 @@ class Services:
         return AgendaService(self.event_service(principal), lambda: self.queue)
 
     def profile_service(self, principal: Any = None) -> Any:
+        from service.batch_results import BatchResults
         from service.profiles import ProfileService
 
-        return ProfileService(self.index, self.guard(principal), self.event_service(principal))
+        return ProfileService(self.index, self.guard(principal), self.event_service(principal),
+                              BatchResults(self.settings.data_dir / "results"))
 
     def guard(self, principal: Any = None) -> Any:
         from service.access.policy import SYSTEM_GUARD, Guard

@@ -5,12 +5,17 @@ from typing import Any
 
 from rq import get_current_job
 
+from service.access.keys import Principal
 from service.container import current_services
 
 
 def run_match_batch(spec: dict[str, Any]) -> dict[str, Any]:
+    """Runs as the key that started the batch (`by`); a spec without one is refused."""
+    if not spec.get("by"):
+        raise ValueError("a match batch must name who started it")
     job = get_current_job()
-    return current_services().match_service().run_batch(spec, job.id if job else "local")
+    starter = Principal(*spec["by"])
+    return current_services().match_service(starter).run_batch(spec, job.id if job else "local")
 
 
 def solve_agenda(event_id: str, state: str, time_limit_s: float) -> dict[str, Any]:

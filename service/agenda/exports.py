@@ -1,8 +1,6 @@
 """Agenda exports: per-participant JSON dicts, ICS calendars, organiser CSV, printable HTML."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +9,7 @@ from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from service.agenda.model import Instance, Meeting, Schedule, pair_key
+from service.csv_export import csv_text
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -125,14 +124,11 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
 def organiser_csv(instance: Instance, schedule: Schedule) -> str:
     """One row per meeting, in slot then table order."""
     pmap = instance.participant_map()
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["slot", "start", "end", "table", "a", "a_name", "b", "b_name"])
+    rows = []
     for m in sorted(schedule.meetings, key=lambda m: (m.slot, m.table)):
         s = instance.slots[m.slot]
-        w.writerow([m.slot, s.start, s.end, m.table, m.a, _name(pmap, m.a), m.b,
-                    _name(pmap, m.b)])
-    return buf.getvalue()
+        rows.append([m.slot, s.start, s.end, m.table, m.a, _name(pmap, m.a), m.b, _name(pmap, m.b)])
+    return csv_text(["slot", "start", "end", "table", "a", "a_name", "b", "b_name"], rows)
 
 
 def _name(pmap: dict, pid: str) -> str:

@@ -25,6 +25,7 @@ class DeletedSchema(Schema):
     deleted = fields.String()
     kind = fields.String()
     event_participations_removed = fields.Integer()
+    batch_results_removed = fields.Integer()
 
 
 def _filter(args: dict[str, Any]) -> ProfileFilter:

@@ -12,6 +12,7 @@ from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.matching.coverage import Coverage
+from service.matching.disclosure import candidate_views, restricted_seeker
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.scoring import SeekerContext, score_candidate
@@ -58,7 +59,7 @@ class Matcher:
         ctx = self._context(seeker, req, coverage)
         flt = index_filter(req, seeker.country, seeker.id if seeker.kind == req.target else None)
         candidate_ids = self.retrieve(seeker, ctx, req.target, flt)
-        docs = self.index.get_many(req.target, candidate_ids)
+        docs = candidate_views(self.index.get_many(req.target, candidate_ids), req)  # privacy rule
         kept = [cid for cid in candidate_ids
                 if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
         items_many = getattr(self.index, "items_many", None)
@@ -79,7 +80,8 @@ class Matcher:
             return text_seeker(self.embedder, req.text, req.country, req.cooperation_type)
         if not (req.seeker_kind and req.seeker_id):
             raise InvalidRequestError("give a seeker (kind and id) or a text", {"seeker": ["missing"]})
-        return stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type)
+        seeker = stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type)
+        return seeker if req.seeker_owned else restricted_seeker(seeker)
 
     def _context(self, seeker: Seeker, req: MatchRequest, coverage: Coverage) -> SeekerContext:
         coop = self.domain.cooperation_types
