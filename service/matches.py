@@ -151,7 +151,7 @@ def event_suggestions(service: MatchService, events: Any, event_id: str, pid: st
     if not me.get("member_id"):
         raise InvalidRequestError("suggestions need the participant's member profile",
                                   {"member_id": ["not linked"]})
-    by_member = {p["member_id"]: p["id"] for p in events.store.participants(event_id) if p.get("member_id")}
+    by_member = {p["member_id"]: p["id"] for p in events.live_participants(event_id) if p.get("member_id")}
     # Authorised as this participant above: the matcher runs for them directly.
     seeker = service.index.get("members", me["member_id"])
     if seeker is None:

@@ -114,7 +114,7 @@ class AgendaService:
         for row in view["meetings"]:
             other = row["with"]["id"]
             if other and pair_key(pid, other) in accepted:
-                row["with"]["contact"] = self.events.participant(event_id, other).get("contact")
+                row["with"]["contact"] = self.events.contact_for(event_id, pid, other)
         return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:
