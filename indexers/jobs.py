@@ -20,7 +20,8 @@ def ingest_file(kind: str, path: str, filename: str | None = None,
     source = Path(path)
     name = filename or source.name
     try:
-        records = list(read_records(source, kind, name=name))
+        records = list(read_records(source, kind, name=name,
+                                    max_records=services.domain.limits["records_per_file"]))
         report = ingest(
             records, kind, services.index, services.embedder, services.domain,
             source=name,
