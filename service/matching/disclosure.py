@@ -38,3 +38,12 @@ def restricted_seeker(seeker: Seeker) -> Seeker:
         offers=seeker.offers if keep_offers else [],
         offer_vectors=seeker.offer_vectors if keep_offers else empty,
         profile_vector=seeker.profile_vector if all(usable_in_matching(doc, f) for f in PROFILE_TEXT_FIELDS) else None)
+
+
+ROLE_FIELDS = {"offer": "offers", "request": "requests"}  # the profile vector holds no private field
+
+
+def retrieved_openly(doc: dict[str, Any], roles: set[str]) -> bool:
+    """A candidate that only its private offers or requests brought in is dropped: retrieval
+    may not select on what the caller cannot see."""
+    return not roles or any(usable_in_matching(doc, ROLE_FIELDS.get(role, "")) for role in roles)

@@ -12,7 +12,7 @@ from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.matching.coverage import Coverage
-from service.matching.disclosure import candidate_views, restricted_seeker
+from service.matching.disclosure import candidate_views, restricted_seeker, retrieved_openly
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.scoring import SeekerContext, score_candidate
@@ -58,10 +58,12 @@ class Matcher:
         coverage = Coverage(self.index, self.domain)
         ctx = self._context(seeker, req, coverage)
         flt = index_filter(req, seeker.country, seeker.id if seeker.kind == req.target else None)
-        candidate_ids = self.retrieve(seeker, ctx, req.target, flt)
+        via: dict[str, set[str]] = {}
+        candidate_ids = self.retrieve(seeker, ctx, req.target, flt, via)
         docs = candidate_views(self.index.get_many(req.target, candidate_ids), req)  # privacy rule
         kept = [cid for cid in candidate_ids
-                if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
+                if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
+                and passes(docs[cid], req, self.domain.cooperation_types)]
         items_many = getattr(self.index, "items_many", None)
         items = items_many(req.target, kept) if items_many else {cid: self.index.items(req.target, cid) for cid in kept}
         scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage), cid) for cid in kept),
@@ -106,7 +108,8 @@ class Matcher:
             countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
             targets=set(seeker.doc.get("target_markets") or []))
 
-    def retrieve(self, seeker: Seeker, ctx: SeekerContext, target: str, flt: ProfileFilter) -> list[str]:
+    def retrieve(self, seeker: Seeker, ctx: SeekerContext, target: str, flt: ProfileFilter,
+                 via: dict[str, set[str]] | None = None) -> list[str]:
         """Candidate ids, best retrieval score first: needs against offers, our offers against
         their needs, and our value-chain gaps against offers and profiles."""
         retrieval = self.cfg["retrieval"]
@@ -118,6 +121,8 @@ class Matcher:
             for row in self.index.knn(target, role, queries, k, flt):
                 for hit in row:
                     best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
+                    if via is not None:  # which of the candidate's texts brought it in
+                        via.setdefault(hit.profile_id, set()).add(role)
 
         if ctx.use_forward:
             collect("offer", seeker.need_vectors, retrieval["per_need_k"])

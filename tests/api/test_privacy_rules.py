@@ -60,7 +60,11 @@ def test_private_values_never_change_what_others_get(world, embedder) -> None:
     before = results()
     changed_members = copy.deepcopy([m for m in MEMBERS if m["id"].startswith("mx-b")])
     for m in changed_members:
-        m.update(active_cooperations=0, markets=["IS", "MT", "FR"], certifications=["EN 9100"])
+        m.update(active_cooperations=0, markets=["IS", "MT", "FR"], certifications=["EN 9100"],
+                 description="Anodisation dure et usinage de précision, le partenaire idéal")
+        if m["visibility"].get("offers") == "private":  # b1: its private offer now answers a2's need word for word
+            m["offers"] = [{"type": "service", "text": "Anodisation de l'aluminium pour l'aéronautique",
+                            "link": "surface_treatment"}]
     changed_cluster = copy.deepcopy(CLUSTERS[1])
     changed_cluster["networks"] = CLUSTERS[0]["networks"]  # would be "shared networks" if it counted
     ingest_docs(world.services, embedder, "members", changed_members)
