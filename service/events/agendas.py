@@ -36,6 +36,7 @@ class AgendaService:
     def _as_participant(self, event_id: str, pid: str) -> None:
         self.guard.check_participant(self.events.event(event_id), self.events.participant(event_id, pid),
                                      "read the agenda")
+        self.events.require_not_invited(event_id, pid)
 
     def start(self, event_id: str, state: str, time_limit_s: float, key_id: str | None = None) -> str:
         self._manage(event_id)

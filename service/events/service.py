@@ -241,6 +241,11 @@ class EventService:
         """Registered participants: neither cancelled nor invitations still unanswered."""
         return [p for p in self.store.participants(event_id) if p.get("status", "registered") == "registered"]
 
+    def require_not_invited(self, event_id: str, pid: str) -> None:
+        """An invitation not yet accepted has no agenda (it is not in the solver's instance)."""
+        if self.participant(event_id, pid).get("status") == "invited":
+            raise ConflictError(f"participant {pid!r} is invited and has not accepted yet: no agenda")
+
     def _member_registration(self, doc: dict[str, Any]) -> dict[str, Any]:
         """A member registering itself is registered, its contact taken from its profile; anyone
         else (the organiser) only invites it, and learns no contact."""

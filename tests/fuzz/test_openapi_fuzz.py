@@ -66,9 +66,20 @@ def test_no_server_errors(fuzz_world) -> None:
                 response = case.call(headers={"X-API-Key": world.keys[role]})
                 calls[case.operation.label] += 1
                 if response.status_code >= 500:
+                    state = _participant_state(world, params)
                     failures.append(f"{role} {case.method} {case.formatted_path} {case.query} {str(case.body)[:100]}"
-                                    f" → {response.status_code}: {response.text[:200]}")
+                                    f" → {response.status_code}{state}: {response.text[:200]}")
 
         exercise()
     print(f"\nfuzzing: {sum(calls.values())} requests over {len(calls)} operations, {len(failures)} server errors")
+    for line in failures:
+        print(line)
     assert not failures, "\n".join(failures[:20])
+
+
+def _participant_state(world, params: dict) -> str:
+    """The participant's status, when a path names one: it tells deep-state failures apart."""
+    if "event_id" not in params or "pid" not in params:
+        return ""
+    found = world.services.event_service().store.participant(params["event_id"], params["pid"])
+    return f" (participant {found.get('status')})" if found else ""
