@@ -52,6 +52,9 @@ def test_redis_down_gives_503_then_recovers(tmp_path, embedder) -> None:
     down = upload()
     assert down.status_code == 503
     assert "Redis" in down.get_json()["message"]
+    body = down.get_data(as_text=True)  # no socket path, data dir or URL in an error body
+    assert str(tmp_path) not in body and "unix://" not in body and "redis.sock" not in body, body
+    assert app.test_client().get("/health").get_json() == {"status": "up"}  # anonymous: up or down only
     health = client.get("/health").get_json()
     assert health["redis"]["ok"] is False and health["status"] == "degraded"
     assert client.get("/clusters").status_code == 200  # profiles are still served
