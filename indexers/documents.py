@@ -14,6 +14,7 @@ from service.links import LinkVocabulary
 
 # Needs are searched with; link labels are compared with labels and needs: both are queries.
 QUERY_ROLES = frozenset({"request", "link"})
+from service.privacy import matchable_view
 
 
 def content_hash(doc: dict[str, Any], model_name: str) -> str:
@@ -32,7 +33,8 @@ def profile_text(doc: dict[str, Any]) -> str:
 
 def _texts(doc: dict[str, Any]) -> list[tuple[str, int, str, str | None, str | None]]:
     """(role, pos, text, type, link) for everything of the profile that gets a vector."""
-    out = [("profile", 0, profile_text(doc), None, None)]
+    # The whole-profile vector serves retrieval for anyone: built from non-private fields only.
+    out = [("profile", 0, profile_text(matchable_view(doc)), None, None)]
     out += [("offer", i, o["text"], o.get("type"), o.get("link")) for i, o in enumerate(doc.get("offers") or [])]
     out += [("request", i, r["text"], r.get("type"), r.get("link")) for i, r in enumerate(doc.get("requests") or [])]
     out += [("link", i, text, status, key) for i, (text, status, key) in enumerate(link_entries(doc))]

@@ -20,7 +20,8 @@ def ingest_file(kind: str, path: str, filename: str | None = None,
     source = Path(path)
     name = filename or source.name
     try:
-        records = list(read_records(source, kind, name=name))
+        records = list(read_records(source, kind, name=name,
+                                    max_records=services.domain.limits["records_per_file"]))
         report = ingest(
             records, kind, services.index, services.embedder, services.domain,
             source=name,
@@ -29,8 +30,21 @@ def ingest_file(kind: str, path: str, filename: str | None = None,
     except InvalidRequestError as exc:
         report = IngestReport(kind=kind, source=name)
         report.errors.append({"locator": name, "field": "_file", "message": exc.message})
+        _forget_upload(source, services.settings.uploads_dir)
         return report.to_dict()
+    # Other exceptions keep the file: RQ retries the job (a failed one is swept by accept_upload).
+    _forget_upload(source, services.settings.uploads_dir)
     who = Principal(*(actor or ["system", "admin", None]))
     for pid in report.changed_ids:
         services.audit.record(who, "ingest", f"{kind}/{pid}", {"source": name})
     return report.to_dict()
+
+
+def _forget_upload(source: Path, uploads_dir: Path) -> None:
+    """An uploaded file is personal data held only until it is read: deleted once ingested
+    or refused. Files named on the CLI (--enqueue) are the user's and stay."""
+    try:
+        if source.resolve().parent == uploads_dir.resolve():
+            source.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -66,14 +66,20 @@ def ingest(
                                   [{"locator": source, "field": "_file", "message": "too many records"}])
     schema = profile_schema(kind, domain)
     batch: dict[str, tuple[str, dict[str, Any]]] = {}
+    first_seen: dict[str, str] = {}  # id -> locator, over the whole file (not one batch)
     for number, record in enumerate(records, 1):
         report.read += 1
         doc = _validate(record, schema, report)
+        if doc is not None and doc["id"] in first_seen:
+            # The first record of an id lands; a later one is an error, wherever it is.
+            report.valid -= 1
+            report.invalid += 1
+            report.errors.append({"locator": record.locator, "field": "id",
+                                  "message": f"duplicate id {doc['id']!r}: already at {first_seen[doc['id']]}; "
+                                             "this record is skipped"})
+            doc = None
         if doc is not None:
-            if doc["id"] in batch:
-                report.warnings.append({"locator": record.locator, "field": "id",
-                                        "message": f"duplicate id {doc['id']!r}: replaces "
-                                                   f"{batch[doc['id']][0]}"})
+            first_seen[doc["id"]] = record.locator
             batch[doc["id"]] = (record.locator, doc)
         if len(batch) >= batch_size:
             _flush(batch, kind, index, embedder, domain, report)
@@ -89,7 +95,7 @@ def ingest(
 def _validate(record: SourceRecord, schema: Any, report: IngestReport) -> dict[str, Any] | None:
     if record.error is not None:
         report.invalid += 1
-        report.errors.append({"locator": record.locator, "field": "_record", "message": record.error})
+        report.errors.append({"locator": record.locator, "field": record.field, "message": record.error})
         return None
     doc, warnings, errors = load_profile(schema, record.data)
     report.warnings.extend({"locator": record.locator, **w} for w in warnings)

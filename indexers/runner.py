@@ -21,17 +21,22 @@ MAX_ERRORS_SHOWN = 20
 
 def run_ingest(services: Any, kind: str, path: Path, fmt: str | None, batch_size: int,
                json_report: bool = False, embedder: Any = None) -> int:
+    """One file; a file that cannot be read is reported and returns 2, so the caller goes on
+    with the next file. `embedder` replaces the model (the demo's cached vectors)."""
     try:
-        records = list(read_records(path, kind, fmt))
+        records = list(read_records(path, kind, fmt, max_records=services.domain.limits["records_per_file"]))
+        embedder = embedder or services.embedder
+        with tqdm(total=len(records), unit="rec", desc=f"{path.name}", disable=len(records) < 500,
+                  file=sys.stderr) as bar:
+            report = ingest(records, kind, services.index, embedder, services.domain,
+                            source=path.name, batch_size=batch_size,
+                            progress=lambda done, _total: bar.update(done - bar.n))
     except InvalidRequestError as exc:
         click.echo(f"{path.name}: {exc.message}", err=True)
         return 2
-    embedder = embedder or services.embedder
-    with tqdm(total=len(records), unit="rec", desc=f"{path.name}", disable=len(records) < 500,
-              file=sys.stderr) as bar:
-        report = ingest(records, kind, services.index, embedder, services.domain,
-                        source=path.name, batch_size=batch_size,
-                        progress=lambda done, _total: bar.update(done - bar.n))
+    except OSError as exc:
+        click.echo(f"{path.name}: cannot read the file: {exc.strerror or exc}", err=True)
+        return 2
     if json_report:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

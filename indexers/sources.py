@@ -2,9 +2,11 @@
 JSON Lines and XLSX files."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,16 @@ from service.errors import InvalidRequestError
 from service.profile_schemas import ClusterSchema, MemberSchema
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+DELIMITERS = (",", ";", "\t")
+MAX_RECORDS = 200_000  # as config/limits.yaml records_per_file; callers pass the configured one
+CELL_MAX_CHARS = 64 * 1024  # no field of a profile is longer; a bigger cell is a broken row
+CSV_FIELD_LIMIT = 1 << 30  # csv's own limit, lifted: cells are checked per row instead
+XLSX_MAX_INFLATED_BYTES = 256 * 2**20
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM_BYTES = 8 * 2**20  # small archives may compress well; they cost little anyway
+XLSX_MAX_COLUMNS = 500
 
 
 @dataclass
@@ -23,6 +35,7 @@ class SourceRecord:
     locator: str  # "members.csv row 12", "members.jsonl line 7", "clusters.json [3]"
     data: dict[str, Any] | None
     error: str | None = None
+    field: str = "_record"  # where the error is, when one column is to blame
 
 
 def detect_format(path: Path, declared: str | None = None) -> str:
@@ -33,23 +46,71 @@ def detect_format(path: Path, declared: str | None = None) -> str:
     return fmt
 
 
-def read_records(path: Path, kind: str, fmt: str | None = None, name: str | None = None) -> Iterator[SourceRecord]:
-    """Yield every record of the file; a record that cannot be read carries `error` instead."""
+def read_records(path: Path, kind: str, fmt: str | None = None, name: str | None = None,
+                 max_records: int = MAX_RECORDS) -> Iterator[SourceRecord]:
+    """Yield every record of the file; a record that cannot be read carries `error` instead.
+    A file that cannot be read at all raises InvalidRequestError once, with the reason."""
     fmt = detect_format(path, fmt)
     name = name or path.name
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InvalidRequestError(f"{name}: the file is empty", [{"locator": name, "field": "_file", "message": "empty file"}])
     if fmt == "xlsx":
-        yield from _xlsx(path, kind, name)
+        yield from _xlsx(path, kind, name, max_records)
         return
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
+    # JSON is UTF-8 by definition (RFC 8259): only spreadsheets' CSV gets the legacy guess.
+    text = decode(path.read_bytes(), name, legacy=fmt == "csv")
+    if not text.strip():
+        raise InvalidRequestError(f"{name}: the file is empty",
+                                  [{"locator": name, "field": "_file", "message": "empty file"}])
     if fmt == "jsonl":
         yield from _jsonl(text, name)
     elif fmt == "json":
         yield from _json(text, kind, name)
     else:
         yield from _csv(text, kind, name)
+
+
+def decode(raw: bytes, name: str, legacy: bool = True) -> str:
+    """Text of a file saved by any common tool: a BOM decides (UTF-8, UTF-16, UTF-32); else
+    UTF-8; else UTF-16 without BOM (NUL every other byte); else, when no byte sequence is
+    UTF-8 at all, Windows-1252 (what Excel saves as "CSV"). A file mixing UTF-8 with a few bad
+    bytes stays UTF-8 and those rows are reported. Binary content is refused."""
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InvalidRequestError(f"{name}: starts with a {encoding} byte-order mark but is not "
+                                          f"valid {encoding} (byte {exc.start})") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _guess(raw, name, legacy)
+    if "\x00" in text:
+        raise InvalidRequestError(f"{name}: binary content (NUL bytes), not a text file; "
+                                  "save it as CSV (UTF-8) or JSON")
+    return text
+
+
+def _guess(raw: bytes, name: str, legacy: bool) -> str:
+    sample = raw[:4096]
+    half = max(1, len(sample) // 2)
+    if sample[1::2].count(0) > half * 0.3:
+        return _strict(raw, "utf-16-le", name)
+    if sample[0::2].count(0) > half * 0.3:
+        return _strict(raw, "utf-16-be", name)
+    text = raw.decode("utf-8", errors="surrogateescape")
+    if not legacy or any(ord(ch) > 0x7F and not 0xDC80 <= ord(ch) <= 0xDCFF for ch in text):
+        return text  # real UTF-8 with a few bad bytes: those rows get located errors
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _strict(raw: bytes, encoding: str, name: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidRequestError(f"{name}: looks like {encoding} but byte {exc.start} is not valid") from exc
 
 
 def _bad_encoding(text: str) -> str | None:
@@ -98,35 +159,91 @@ def _as_record(locator: str, value: Any) -> SourceRecord:
     return SourceRecord(locator, value)
 
 
+def sniff_delimiter(text: str) -> str:
+    """`,`, `;` (what a French or German Excel saves) or tab: the one splitting the header
+    line into the most columns."""
+    header = next(iter(text.splitlines()), "")
+    best, best_count = ",", 1
+    for delimiter in DELIMITERS:
+        count = len(next(csv.reader([header], delimiter=delimiter), []))
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
 def _csv(text: str, kind: str, name: str) -> Iterator[SourceRecord]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise InvalidRequestError(f"{name}: no header row")
-    for row in reader:
-        locator = f"{name} row {reader.line_num}"
-        yield _cells_to_record(locator, row, kind)
+    # Cells are bounded below (CELL_MAX_CHARS, per row and field): never by csv's own limit,
+    # whose error would end the whole file.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        if not reader.fieldnames:
+            raise InvalidRequestError(f"{name}: no header row")
+        for row in reader:
+            locator = f"{name} row {reader.line_num}"
+            yield _cells_to_record(locator, row, kind)
+    except csv.Error as exc:
+        raise InvalidRequestError(f"{name}: unreadable CSV after row {reader.line_num}: {exc}") from exc
 
 
-def _xlsx(path: Path, kind: str, name: str) -> Iterator[SourceRecord]:
+def _xlsx(path: Path, kind: str, name: str, max_records: int) -> Iterator[SourceRecord]:
+    """Streamed (read-only) with its limits checked first: the inflated size of the archive
+    before anything is parsed, then rows and columns as they come."""
     from openpyxl import load_workbook
 
+    check_xlsx_archive(path, name)
     try:
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise InvalidRequestError(f"{name}: not a readable XLSX workbook ({exc})") from exc
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    for number, values in enumerate(rows, 2):
-        if all(v is None for v in values):
-            continue
-        cells = {h: ("" if v is None else str(v)) for h, v in zip(header, values) if h}
-        yield _cells_to_record(f"{name} row {number}", cells, kind)
+    try:
+        declared = sheet.max_row or 0  # the <dimension> element: free to read, may be absent
+        if declared - 1 > max_records:
+            raise InvalidRequestError(f"{name}: {declared - 1} rows > the limit of {max_records} records per file")
+        rows = sheet.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS + 1)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        while header and not header[-1]:
+            header.pop()
+        if len(header) > XLSX_MAX_COLUMNS:
+            raise InvalidRequestError(f"{name}: more than {XLSX_MAX_COLUMNS} columns")
+        count = 0
+        for number, values in enumerate(rows, 2):
+            if all(v is None for v in values):
+                continue
+            count += 1
+            if count > max_records:
+                raise InvalidRequestError(f"{name}: more than {max_records} records (the limit per file)")
+            cells = {h: ("" if v is None else str(v)) for h, v in zip(header, values) if h}
+            yield _cells_to_record(f"{name} row {number}", cells, kind)
+    finally:
+        book.close()
+
+
+def check_xlsx_archive(path: Path, name: str) -> None:
+    """Refuse a zip bomb before it is opened: total inflated size and compression ratio."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidRequestError(f"{name}: not a readable XLSX workbook (not a zip archive: {exc})") from exc
+    inflated = sum(e.file_size for e in entries)
+    packed = max(1, sum(e.compress_size for e in entries))
+    if inflated > XLSX_MAX_INFLATED_BYTES:
+        raise InvalidRequestError(f"{name}: inflates to {inflated / 2**20:.0f} MiB > the limit of "
+                                  f"{XLSX_MAX_INFLATED_BYTES / 2**20:.0f} MiB; split the file or save it as CSV")
+    if inflated > XLSX_RATIO_FROM_BYTES and inflated / packed > XLSX_MAX_RATIO:
+        raise InvalidRequestError(f"{name}: compressed {inflated / packed:.0f}:1 (limit {XLSX_MAX_RATIO}:1), "
+                                  "which real spreadsheets never are; refused as a zip bomb")
 
 
 def _cells_to_record(locator: str, row: dict[str | None, Any], kind: str) -> SourceRecord:
     if None in row:  # csv puts surplus cells under the None key
         return SourceRecord(locator, None, f"{len(row[None])} more cells than header columns")
-    for value in row.values():
+    for key, value in row.items():
+        if isinstance(value, str) and len(value) > CELL_MAX_CHARS:
+            return SourceRecord(locator, None, f"column {key!r}: cell of {len(value)} characters > the limit of "
+                                               f"{CELL_MAX_CHARS}", field=str(key))
         if isinstance(value, str) and (problem := _bad_encoding(value)):
             return SourceRecord(locator, None, problem)
     schema_fields = (ClusterSchema if kind == "clusters" else MemberSchema)._declared_fields

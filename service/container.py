@@ -18,6 +18,7 @@ from service.access.audit import AuditLog, AuditService
 from service.access.keys import KeyStore, Principal
 from service.access.policy import Guard
 from service.access.signin import CalendarTokens, SignIn, secret_key
+from service.batch_results import BatchResults
 from service.cooperation.service import CooperationService, build_cooperation, refresh_weights
 from service.cooperation.settings import load_pipeline_config
 from service.cooperation.store import CooperationStore
@@ -125,6 +126,10 @@ class Services:
         return EventStore(self.settings.data_dir / "events.sqlite3")
 
     @cached_property
+    def batch_results(self) -> BatchResults:
+        return BatchResults(self.settings.data_dir / "results")
+
+    @cached_property
     def cooperation_store(self) -> CooperationStore:
         return CooperationStore(self.settings.data_dir / "cooperation.sqlite3")
 
@@ -142,8 +147,8 @@ class Services:
         return Guard(caller)
 
     def match_service(self, caller: Principal) -> MatchService:
-        from service.matching.service import MatchService
         from service.matching.matcher import Matcher
+        from service.matching.service import MatchService
 
         events = self.event_service(caller)
         refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
@@ -167,7 +172,7 @@ class Services:
         from service.profiles import ProfileService
 
         return ProfileService(self.index, self.guard(caller), self.event_service(caller),
-                              self.cooperation_service(caller))
+                              self.cooperation_service(caller), self.batch_results)
 
     def cooperation_service(self, caller: Principal) -> CooperationService:
         """Records, outcomes, figures and learned weights."""

@@ -1,7 +1,7 @@
 """RQ job functions of the service: thin wrappers taking plain values, returning summaries.
 
-The caller was checked when the job was enqueued; the job itself acts as the operator (SYSTEM),
-named here explicitly.
+Each job names its caller explicitly: a match batch runs as the key that started it; an agenda
+solve (checked when the organiser started it) runs as the operator, SYSTEM.
 """
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from typing import Any
 
 from rq import get_current_job
 
-from service.access.keys import SYSTEM
+from service.access.keys import SYSTEM, Principal
 from service.container import current_services
 
 
 def run_match_batch(spec: dict[str, Any]) -> dict[str, Any]:
+    """Runs as the key that started the batch (`by`); a spec without one is refused."""
+    if not spec.get("by"):
+        raise ValueError("a match batch must name who started it")
     job = get_current_job()
-    return current_services().match_service(SYSTEM).run_batch(spec, job.id if job else "local")
+    starter = Principal(*spec["by"])
+    return current_services().match_service(starter).run_batch(spec, job.id if job else "local")
 
 
 def solve_agenda(event_id: str, state: str, time_limit_s: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import redis
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 
 from service.errors import BackendUnavailableError, NotFoundError
 
@@ -55,6 +56,12 @@ class JobQueue:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         return job.id
 
+    def _unless_abandoned(self, job: Job) -> JobStatus | None:
+        """A started job whose worker died (heartbeat expired) is retried or failed now, by
+        RQ's own registry cleanup, rather than at the next worker's maintenance."""
+        StartedJobRegistry(queue=self.queue).cleanup()
+        return job.get_status(refresh=True)
+
     def status(self, job_id: str, guard: Any = None) -> dict[str, Any]:
         try:
             job = Job.fetch(job_id, connection=self.connection)
@@ -63,6 +70,8 @@ class JobQueue:
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         status = job.get_status(refresh=True)
+        if status == JobStatus.STARTED:
+            status = self._unless_abandoned(job)
         meta = job.get_meta(refresh=True)
         if guard is not None:  # only the key that started a job (or an admin) reads it
             guard.check_job(meta)
@@ -82,7 +91,8 @@ class JobQueue:
             out["result"] = job.return_value()
             out["progress"] = 1.0
         elif status == JobStatus.FAILED:
-            out["error"] = _last_line(job.exc_info) or "the job failed"
+            latest = job.latest_result()  # job.exc_info is deprecated in RQ 2+
+            out["error"] = _last_line(getattr(latest, "exc_string", None)) or "the job failed"
         return out
 
 

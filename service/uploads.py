@@ -1,6 +1,7 @@
 """Profile file uploads: saved under the data dir and ingested by a background job."""
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from service.queue import JobQueue
 ACCEPTED = (".csv", ".json", ".jsonl", ".ndjson", ".xlsx")
 # Dotted path: service never imports indexers, the worker does.
 INGEST_JOB = "indexers.jobs.ingest_file"
+UPLOAD_TTL_S = 24 * 3600
 
 
 def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, stream: IO[bytes],
@@ -25,6 +27,7 @@ def accept_upload(queue: JobQueue, uploads_dir: Path, kind: str, filename: str, 
             f"file {filename!r}: unsupported type {suffix or '(none)'}; use {', '.join(ACCEPTED)}",
             {"file": [f"unsupported file type {suffix or '(none)'}"]})
     uploads_dir.mkdir(parents=True, exist_ok=True)
+    sweep_uploads(uploads_dir)
     target = uploads_dir / f"{uuid.uuid4().hex}{suffix}"
     with target.open("wb") as out:
         while chunk := stream.read(1 << 20):
@@ -48,3 +51,17 @@ class UploadService:
     def accept(self, kind: str, filename: str, stream: IO[bytes]) -> str:
         self.guard.check_ingest()
         return accept_upload(self.queue(), self.uploads_dir, kind, filename, stream, self.guard)
+
+
+def sweep_uploads(uploads_dir: Path, max_age_s: float = UPLOAD_TTL_S) -> int:
+    """Delete uploads whose ingest never completed (the job failed for good) after a day;
+    ingested ones are deleted by the job itself."""
+    now, removed = time.time(), 0
+    for path in uploads_dir.glob("*"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > max_age_s:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -83,6 +83,23 @@ class Guard:
         p = self.principal
         return p.role == "member" and bool(participant.get("member_id")) and participant.get("member_id") == p.subject
 
+    def is_member(self, member_id: str | None) -> bool:
+        p = self.principal
+        return p.role == "member" and bool(member_id) and member_id == p.subject
+
+    def check_invitee(self, participant: dict[str, Any]) -> None:
+        if not self.is_participant(participant):
+            raise self._deny(f"answer the invitation of participant {participant['id']!r}")
+
+    def check_answer(self, event: dict[str, Any], participant: dict[str, Any]) -> None:
+        """Only the member a request is addressed to answers it; the organiser answers for a
+        standalone participant it registered (nobody answers for a member)."""
+        if participant.get("member_id"):
+            if not self.is_participant(participant):
+                raise self._deny(f"answer requests addressed to participant {participant['id']!r}")
+        elif not self.manages_event(event):
+            raise self._deny(f"answer requests for participant {participant['id']!r}")
+
     def check_participant(self, event: dict[str, Any], participant: dict[str, Any], action: str) -> None:
         """The organiser of the event, or the member the participant is."""
         if not (self.manages_event(event) or self.is_participant(participant)):

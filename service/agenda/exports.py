@@ -1,8 +1,6 @@
 """Agenda exports: per-participant JSON dicts, ICS calendars, organiser CSV, printable HTML."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +9,7 @@ from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
+from service.csv_export import csv_text
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -181,21 +180,19 @@ def organiser_csv(instance: Instance, schedule: Schedule,
                   cancelled: list[dict[str, Any]] | None = None) -> str:
     """One row per meeting, in slot then table order; cancelled ones say so and why."""
     pmap = instance.participant_map()
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["slot", "start", "end", "table", "a", "a_name", "b", "b_name", "table_index",
-                "status", "reason"])
     rows = [(m.slot, m.table, m.a, m.b, "confirmed" if m.confirmed else "provisional", "")
             for m in schedule.meetings]
     rows += [(c["slot"], c["table"], c["a"], c["b"], "cancelled", c.get("reason") or "")
              for c in cancelled or ()]
     times = {(c["a"], c["b"]): c for c in cancelled or ()}
+    out = []
     for slot, table, a, b, status, reason in sorted(rows, key=lambda r: (r[0] if r[0] is not None else -1,
                                                                           r[1], r[4])):
         s = slot_times(instance, slot, times.get((a, b)))
-        w.writerow([slot, s.start, s.end, instance.table_label(table), a, _name(pmap, a), b,
+        out.append([slot, s.start, s.end, instance.table_label(table), a, _name(pmap, a), b,
                     _name(pmap, b), table, status, reason])
-    return buf.getvalue()
+    return csv_text(["slot", "start", "end", "table", "a", "a_name", "b", "b_name", "table_index",
+                     "status", "reason"], out)
 
 
 def _name(pmap: dict, pid: str) -> str:

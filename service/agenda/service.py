@@ -57,6 +57,7 @@ class AgendaService(OnSiteOperations, EventEditing):
     def _as_participant(self, event_id: str, pid: str) -> None:
         self.guard.check_participant(self.events.event(event_id), self.events.participant(event_id, pid),
                                      "read the agenda")
+        self.events.require_not_invited(event_id, pid)
 
     def start(self, event_id: str, state: str, time_limit_s: float, key_id: str | None = None) -> str:
         self._manage(event_id)
@@ -143,7 +144,7 @@ class AgendaService(OnSiteOperations, EventEditing):
         for row in view["meetings"]:
             other = row["with"]["id"]
             if other and pair_key(pid, other) in accepted and row["status"] != "cancelled":
-                row["with"]["contact"] = self.events.participant(event_id, other).get("contact")
+                row["with"]["contact"] = self.events.contact_for(event_id, pid, other)
         return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:

@@ -44,9 +44,13 @@ def principal() -> Any:
 
 
 def error_body(code: int, status: str, message: str, errors: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    """One error shape; messages never carry an internal path or URL (service.disclosure)."""
+    from service.disclosure import scrub, scrub_errors
+
+    secrets = _internal_strings()
+    body: dict[str, Any] = {"code": code, "status": status, "message": scrub(message, secrets, code >= 500)}
     if errors:
-        body["errors"] = errors_object(errors)
+        body["errors"] = scrub_errors(errors_object(errors), secrets, code >= 500)
     return body
 
 
@@ -88,6 +92,15 @@ class MaillonApi(Api):
     def handle_unexpected(self, exc: Exception) -> Any:
         current_app.logger.exception("unhandled error")
         return error_body(500, "Internal Server Error", "unexpected server error"), 500
+
+
+def _internal_strings() -> list[str]:
+    try:
+        settings = services().settings
+    except (RuntimeError, KeyError):  # outside an app context
+        return []
+    return [str(settings.data_dir), str(getattr(settings, "redis_url", "") or ""),
+            str(getattr(settings, "es_url", "") or "")]
 
 
 def init_api(app: Flask) -> Api:

@@ -123,6 +123,16 @@ class ParticipantCancel(MethodView):
         return _events().cancel_participant(event_id, pid)
 
 
+@blp.route("/events/<event_id>/participants/<pid>/invitation/<any(accept, decline):answer>")
+class InvitationAnswer(MethodView):
+    @blp.response(200, ParticipantPublicSchema)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, event_id: str, pid: str, answer: str) -> Any:
+        """The invited member accepts (and takes part) or declines an organiser's invitation"""
+        return _events().answer_invitation(event_id, pid, answer == "accept")
+
+
 @blp.route("/events/<event_id>/participants/<pid>/suggestions")
 class Suggestions(MethodView):
     @blp.response(200)

@@ -26,6 +26,7 @@ class DeletedSchema(Schema):
     kind = fields.String()
     event_participations_removed = fields.Integer()
     cooperation_records_anonymised = fields.Integer()
+    batch_results_removed = fields.Integer()
 
 
 def _filter(args: dict[str, Any]) -> ProfileFilter:

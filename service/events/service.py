@@ -15,6 +15,7 @@ from service.events.calendar import build_slots, windows_to_intervals, with_time
 from service.events.store import EventStore
 from service.events.tables import table_index, table_label
 from service.index.base import ProfileIndex
+from service.privacy import can_see
 
 OPEN = ("pending", "accepted")
 # Request statuses of the workflow → the interchange format's three.
@@ -103,7 +104,9 @@ class EventService:
         with self.store.transaction() as conn:
             self.store.put_event(event, conn)
             for p in doc["participants"]:
-                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": "registered",
+                # Members named in an imported file are invited: they consent before taking part.
+                status = "invited" if p.get("member_id") else "registered"
+                self.store.put_participant(inst.name, {**p, "member_id": p.get("member_id"), "status": status,
                                                        "fixed_table_label": table_label(event, p["fixed_table"]),
                                                        "format_extra": extras[p["id"]]}, conn)
             for r in doc["requests"]:
@@ -126,12 +129,7 @@ class EventService:
         self.guard.check_register(event, data)
         doc = dict(data)
         if doc.get("member_id"):
-            profile = self.index.get("members", doc["member_id"]) if self.index else None
-            if profile is None:
-                raise NotFoundError(f"no member {doc['member_id']!r}")
-            for key in ("name", "org_type", "country", "sector"):
-                doc[key] = doc.get(key) or profile.get(key)
-            doc["contact"] = doc.get("contact") or profile.get("contact")
+            doc = self._member_registration(doc)
         if not doc.get("name"):
             raise InvalidRequestError("a name is required (or a member_id)", {"name": ["missing"]})
         doc["id"] = doc.get("id") or f"p-{uuid.uuid4().hex[:10]}"
@@ -149,7 +147,8 @@ class EventService:
             if table is not None:
                 if any(p.get("fixed_table") == table for p in self.store.participants(event_id)):
                     raise ConflictError(f"table {doc['fixed_table_label']} is already someone's fixed table")
-            doc["status"] = "registered"
+            self._check_one_participation(event_id, doc, conn)
+            doc["status"] = doc.get("status") or "registered"
             self.store.put_participant(event_id, doc, conn)
         return with_times(event, doc)
 
@@ -183,8 +182,9 @@ class EventService:
             raise InvalidRequestError("a participant cannot request a meeting with itself", {"to": ["self"]})
         self.guard.check_participant(event, self.participant(event_id, frm), "send requests")
         for pid in (frm, to):
-            if self.participant(event_id, pid)["status"] == "cancelled":
-                raise ConflictError(f"participant {pid!r} has cancelled")
+            status = self.participant(event_id, pid)["status"]
+            if status != "registered":
+                raise ConflictError(f"participant {pid!r} is {status}, not registered")
         self.expire(event_id)
         with self.store.transaction() as conn:
             mine = [r for r in self.store.requests(event_id, participant=frm, conn=conn) if r["status"] in OPEN]
@@ -207,7 +207,7 @@ class EventService:
         req = self.store.request(event_id, rid)
         if req is None:
             raise NotFoundError(f"no request {rid!r} at event {event_id!r}")
-        self.guard.check_participant(self.event(event_id), self.participant(event_id, req["to"]), "answer requests")
+        self.guard.check_answer(self.event(event_id), self.participant(event_id, req["to"]))
         if actor is not None and actor != req["to"]:
             raise ConflictError("only the requested participant answers a request")
         if req["status"] != "pending":
@@ -242,7 +242,7 @@ class EventService:
     def instance(self, event_id: str) -> Instance:
         event = self.event(event_id)
         self.expire(event_id)
-        participants = self.store.participants(event_id)
+        participants = self.live_participants(event_id)
         live = {p["id"] for p in participants}
         fmt_event = event.get("format_event") or {
             "title": event["title"], "slot_minutes": event["slot_minutes"], "days": len(event["days"]),
@@ -266,7 +266,68 @@ class EventService:
 
     def member_ids(self, event_id: str) -> set[str]:
         """Member profiles registered at the event (restricts matching to co-present partners)."""
-        return {p["member_id"] for p in self.store.participants(self.event(event_id)["id"]) if p.get("member_id")}
+        return {p["member_id"] for p in self.live_participants(self.event(event_id)["id"]) if p.get("member_id")}
+
+    # -- consent --------------------------------------------------------------------------------
+    def live_participants(self, event_id: str) -> list[dict[str, Any]]:
+        """Registered participants: neither cancelled nor invitations still unanswered."""
+        return [p for p in self.store.participants(event_id) if p.get("status", "registered") == "registered"]
+
+    def require_not_invited(self, event_id: str, pid: str) -> None:
+        """An invitation not yet accepted has no agenda (it is not in the solver's instance)."""
+        if self.participant(event_id, pid).get("status") == "invited":
+            raise ConflictError(f"participant {pid!r} is invited and has not accepted yet: no agenda")
+
+    def _member_registration(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """A member registering itself is registered, its contact taken from its profile; anyone
+        else (the organiser) only invites it, and learns no contact."""
+        profile = self.index.get("members", doc["member_id"]) if self.index else None
+        if profile is None:
+            raise NotFoundError(f"no member {doc['member_id']!r}")
+        for key in ("name", "org_type", "country", "sector"):
+            doc[key] = doc.get(key) or profile.get(key)
+        if self.guard.is_member(doc["member_id"]):
+            doc["contact"] = doc.get("contact") or profile.get("contact")
+            doc["status"] = "registered"
+        else:
+            doc["contact"] = None
+            doc["status"] = "invited"
+        return doc
+
+    def _check_one_participation(self, event_id: str, doc: dict[str, Any], conn: Any) -> None:
+        if not doc.get("member_id"):
+            return
+        for other in self.store.participants(event_id):
+            if other.get("member_id") == doc["member_id"]:
+                raise ConflictError(f"member {doc['member_id']!r} already takes part in event {event_id!r} "
+                                    f"as participant {other['id']!r} ({other.get('status')})")
+
+    def answer_invitation(self, event_id: str, pid: str, accept: bool) -> dict[str, Any]:
+        """Only the invited member accepts (its contact then comes from its profile) or declines."""
+        doc = self.participant(event_id, pid)
+        self.guard.check_invitee(doc)
+        if doc.get("status") != "invited":
+            raise ConflictError(f"participant {pid!r} is {doc.get('status')}, not invited")
+        profile = self.index.get("members", doc["member_id"]) if self.index else None
+        with self.store.transaction() as conn:
+            if accept:
+                doc.update(status="registered", contact=(profile or {}).get("contact"))
+            else:
+                doc.update(status="cancelled", fixed_table=None)
+            self.store.put_participant(event_id, doc, conn)
+        return doc
+
+    def contact_for(self, event_id: str, viewer_pid: str, other_pid: str) -> dict[str, Any] | None:
+        """The other side's contact in `viewer_pid`'s agenda: for the viewer itself; for the
+        organiser only when the other is standalone (the organiser entered it) or its member
+        profile shows its contact to network members."""
+        other = self.participant(event_id, other_pid)
+        if self.guard.is_participant(self.participant(event_id, viewer_pid)):
+            return other.get("contact")
+        if not other.get("member_id"):
+            return other.get("contact") if self.guard.manages_event(self.event(event_id)) else None
+        profile = self.index.get("members", other["member_id"]) if self.index else None
+        return other.get("contact") if profile is not None and can_see(profile, "contact", "members") else None
 
     # -- personal data ------------------------------------------------------------------------
     def member_data(self, member_id: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from service.index.base import IndexedProfile, Item
+from service.privacy import matchable_view
 
 # Keyword fields copied from the profile (a strict mapping rejects anything else).
 _KEYWORDS = {
@@ -31,7 +32,8 @@ def org_type(kind: str, doc: dict[str, Any]) -> str | None:
 
 
 def search_text(doc: dict[str, Any]) -> str:
-    """The same text the embedded store puts in its full-text index."""
+    """The same text the embedded store puts in its full-text index (never a private field)."""
+    doc = matchable_view(doc)
     parts = [doc.get("name") or "", doc.get("description") or "", " ".join(doc.get("competences") or []),
              " ".join(doc.get("themes") or []), " ".join(doc.get("technologies") or [])]
     parts += [o.get("text", "") for o in doc.get("offers") or []]

@@ -13,6 +13,7 @@ import numpy as np
 
 from service.errors import BackendUnavailableError
 from service.index.base import IndexedProfile, Item, ProfileFilter
+from service.privacy import matchable_view
 from service.sqlite_db import SqliteDatabase
 
 _SCHEMA = """
@@ -215,6 +216,7 @@ class SqliteStore:
 
 
 def _fts_body(doc: dict[str, Any]) -> str:
+    doc = matchable_view(doc)  # full-text search never matches a private field
     parts = [doc.get("name") or "", doc.get("description") or "", " ".join(doc.get("competences") or []),
              " ".join(doc.get("themes") or []), " ".join(doc.get("technologies") or [])]
     parts += [o.get("text", "") for o in doc.get("offers") or []]

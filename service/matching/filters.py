@@ -25,6 +25,7 @@ class MatchRequest:
     offset: int = 0
     limit: int = 10
     audience: str = "public"
+    seeker_owned: bool = False  # the caller owns the stored seeker: its private fields may feed matching
 
     @property
     def search_type(self) -> str:

@@ -13,6 +13,7 @@ from service.errors import InvalidRequestError
 from service.index.base import ProfileFilter, ProfileIndex
 from service.links import link_vocabulary
 from service.matching.coverage import Coverage
+from service.matching.disclosure import candidate_views, restricted_seeker, retrieved_openly
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
@@ -60,10 +61,12 @@ class Matcher:
         coverage = Coverage(self.index, self.domain)
         ctx = self._context(seeker, req, coverage)
         flt = index_filter(req, seeker.country, seeker.id if seeker.kind == req.target else None)
-        candidate_ids = self.retrieve(seeker, ctx, req.target, flt)
-        docs = self.index.get_many(req.target, candidate_ids)
+        via: dict[str, set[str]] = {}
+        candidate_ids = self.retrieve(seeker, ctx, req.target, flt, via)
+        docs = candidate_views(self.index.get_many(req.target, candidate_ids), req)  # privacy rule
         kept = [cid for cid in candidate_ids
-                if cid in docs and passes(docs[cid], req, self.domain.cooperation_types)]
+                if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
+                and passes(docs[cid], req, self.domain.cooperation_types)]
         items = self.index.items_many(req.target, kept)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
@@ -83,7 +86,8 @@ class Matcher:
             return text_seeker(self.embedder, req.text, req.country, req.cooperation_type)
         if not (req.seeker_kind and req.seeker_id):
             raise InvalidRequestError("give a seeker (kind and id) or a text", {"seeker": ["missing"]})
-        return stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type)
+        seeker = stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type)
+        return seeker if req.seeker_owned else restricted_seeker(seeker)
 
     def _context(self, seeker: Seeker, req: MatchRequest, coverage: Coverage) -> SeekerContext:
         coop = self.domain.cooperation_types
@@ -137,7 +141,8 @@ class Matcher:
         known = dict(zip([g for g in gaps if g not in own], vectors))
         return np.stack([own.get(g, known.get(g)) for g in gaps])
 
-    def retrieve(self, seeker: Seeker, ctx: SeekerContext, target: str, flt: ProfileFilter) -> list[str]:
+    def retrieve(self, seeker: Seeker, ctx: SeekerContext, target: str, flt: ProfileFilter,
+                 via: dict[str, set[str]] | None = None) -> list[str]:
         """Candidate ids, best retrieval score first: needs against offers, our offers against
         their needs, and our value-chain gaps against offers and profiles."""
         retrieval = self.cfg["retrieval"]
@@ -149,6 +154,8 @@ class Matcher:
             for row in self.index.knn(target, role, queries, k, flt):
                 for hit in row:
                     best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
+                    if via is not None:  # which of the candidate's texts brought it in
+                        via.setdefault(hit.profile_id, set()).add(role)
 
         buying = seeker.need_vectors[[not s for s in ctx.sells]] if len(seeker.needs) else seeker.need_vectors
         if ctx.use_forward:

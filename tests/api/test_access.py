@@ -40,8 +40,11 @@ def world(tmp_path_factory, embedder, redis_url):
     event = client.post("/events", headers=h, json={
         "title": "Access fair", "days": ["2026-03-10"], "sessions": [{"start": "09:00", "end": "12:00"}],
         "slot_minutes": 30, "num_tables": 3}).get_json()["id"]
-    p1 = client.post(f"/events/{event}/participants", headers=h, json={"member_id": "t-fr-sme"}).get_json()["id"]
-    p2 = client.post(f"/events/{event}/participants", headers=h, json={"member_id": "t-de-anodiser"}).get_json()["id"]
+    # Members register themselves (an organiser's registration of a member is an invitation).
+    p1 = client.post(f"/events/{event}/participants", headers={"X-API-Key": keys["member"]},
+                     json={"member_id": "t-fr-sme"}).get_json()["id"]
+    p2 = client.post(f"/events/{event}/participants", headers={"X-API-Key": keys["target_member"]},
+                     json={"member_id": "t-de-anodiser"}).get_json()["id"]
     p3 = client.post(f"/events/{event}/participants", headers=h, json={"name": "Standalone"}).get_json()["id"]
     rid = client.post(f"/events/{event}/participants/{p1}/requests", headers=h, json={"to": p2}).get_json()["id"]
     services.agenda_service(SYSTEM).generate(event, "preliminary", 5)
@@ -66,6 +69,12 @@ MATRIX = [
      {"admin", "cluster_manager"}),
     ("match free text", "POST", "/matches", {"text": "anodising aluminium parts"}, set(ROLES)),
     ("batch for a cluster", "POST", "/match-batches", {"cluster": "t-fr-aero"}, {"admin", "cluster_manager"}),
+    ("batch for an event", "POST", "/match-batches", {"event_id": "{event}"}, {"admin", "organiser"}),
+    ("batch for other members", "POST", "/match-batches", {"ids": ["t-de-anodiser"]},
+     {"admin", "target_member", "other_cluster_manager"}),
+    ("consortia for a member", "POST", "/consortia", {"seeker": {"kind": "members", "id": "t-fr-sme"}},
+     {"admin", "member", "cluster_manager"}),
+    ("accept an invitation", "POST", "/events/{event}/participants/{p1}/invitation/accept", None, {"member"}),
     ("ingest a file", "UPLOAD", "/ingest/members", None, {"admin"}),
     ("create an event", "POST", "/events", {"title": "x", "days": ["2026-03-10"], "slot_minutes": 30,
                                             "sessions": [{"start": "09:00", "end": "10:00"}], "num_tables": 1},
@@ -75,8 +84,7 @@ MATRIX = [
     ("export the event", "GET", "/events/{event}/export", None, {"admin", "organiser"}),
     ("send a request", "POST", "/events/{event}/participants/{p1}/requests", {"to": "{p3}"},
      {"admin", "organiser", "member"}),
-    ("answer a request", "POST", "/events/{event}/requests/{rid}/accept", None,
-     {"admin", "organiser", "target_member"}),
+    ("answer a request", "POST", "/events/{event}/requests/{rid}/accept", None, {"target_member"}),
     ("read someone's requests", "GET", "/events/{event}/requests?participant={p2}", None,
      {"admin", "organiser", "target_member"}),
     ("cancel a participant", "POST", "/events/{event}/participants/{p3}/cancel", None, {"admin", "organiser"}),

@@ -178,16 +178,19 @@ def test_agenda_job_on_the_worker(jobs_app) -> None:
     assert client.get(f"/events/{event_id}/agenda").get_json()["version"] == 1
 
 
-def test_suggestions_restricted_to_the_event(client, services) -> None:
+def test_suggestions_restricted_to_the_event(app, client, services) -> None:
     from pathlib import Path
 
     from indexers.pipeline import ingest
     from indexers.sources import read_records
+    from tests.conftest import keyed_client
 
     data = Path(__file__).parent.parent / "data" / "match_members.jsonl"
     ingest(read_records(data, "members"), "members", services.index, services.embedder, services.domain)
     event_id = client.post("/events", json=EVENT).get_json()["id"]
-    ids = {m: client.post(f"/events/{event_id}/participants", json={"member_id": m}).get_json()["id"]
+    # Members register themselves (an organiser's registration is only an invitation).
+    ids = {m: keyed_client(app, "member", m).post(f"/events/{event_id}/participants",
+                                                  json={"member_id": m}).get_json()["id"]
            for m in ("t-fr-sme", "t-de-busy", "t-es-machinist")}
     body = client.get(f"/events/{event_id}/participants/{ids['t-fr-sme']}/suggestions").get_json()
     assert [s["member_id"] for s in body["items"]][0] == "t-de-busy"  # the anodiser at the event

@@ -31,7 +31,13 @@ def test_ingest_exit_codes_and_match_table(tmp_path, monkeypatch, embedder) -> N
     assert "members_bad.csv row 3: country: unknown country 'Atlantis'" in partial.output
     empty = tmp_path / "empty.csv"
     empty.write_text("")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     assert run("--data-dir", data_dir, "ingest", "members", str(empty)).exit_code == 2
+    # A file that cannot be read does not stop the files after it on the same command line.
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "cli-1", "name": "Atelier Nord", "country": "FR", "sector": "aeronautics"}\n')
+    several = run("--data-dir", data_dir, "ingest", "members", str(empty), str(tmp_path / "broken.xlsx"), str(good))
+    assert several.exit_code == 2 and "good.jsonl: 1 read, 1 new" in several.output, several.output
     table = run("--data-dir", data_dir, "match", "--cluster", "t-fr-aero", "--limit", "3")
     assert table.exit_code == 0
     assert " 1. " in table.output and "Oberflächen Netzwerk Süd" in table.output and "fills" in table.output

@@ -52,6 +52,9 @@ def test_redis_down_gives_503_then_recovers(tmp_path, embedder) -> None:
     down = upload()
     assert down.status_code == 503
     assert "Redis" in down.get_json()["message"]
+    body = down.get_data(as_text=True)  # no socket path, data dir or URL in an error body
+    assert str(tmp_path) not in body and "unix://" not in body and "redis.sock" not in body, body
+    assert app.test_client().get("/health").get_json() == {"status": "up"}  # anonymous: up or down only
     health = client.get("/health").get_json()
     assert health["redis"]["ok"] is False and health["status"] == "degraded"
     assert client.get("/clusters").status_code == 200  # profiles are still served
@@ -171,3 +174,20 @@ def test_ingest_killed_midway_leaves_whole_profiles(tmp_path, embedder) -> None:
     out = resumed.communicate(timeout=900)[0].decode()
     assert f"{count} unchanged" in out, out
     assert _consistent(db)[0] == 120
+
+
+@pytest.mark.parametrize(("retries", "expected"), [(1, "queued"), (0, "failed")])
+def test_dead_worker_job_is_retried_or_failed_within_a_minute(tmp_path, fault_queue, retries, expected) -> None:
+    """No manual cleanup, no other worker: RQ's own registry cleanup (run by JobQueue.status, and
+    by every live worker's 10 s maintenance) sees the expired heartbeat of the dead worker."""
+    url, queue = fault_queue
+    marker = tmp_path / "marker"
+    job_id = queue.enqueue("tests.support.jobs.slow_once", str(marker), retries=retries)
+    worker = start_worker(url, tmp_path)
+    wait(marker.exists, 120)
+    os.killpg(worker.pid, signal.SIGKILL)  # the whole worker, work horse included
+    worker.wait()
+    killed_at = time.monotonic()
+    status = wait(lambda: (s := queue.status(job_id))["status"] != "started" and s, 60)
+    print(f"\n{expected} {time.monotonic() - killed_at:.1f} s after the worker died")
+    assert status["status"] == expected

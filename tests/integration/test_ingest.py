@@ -125,3 +125,17 @@ def test_every_kind_of_bad_row_is_located_and_the_rest_lands(tmp_path, embedder,
     assert "malformed JSON" in where[("mixed.jsonl line 6", "_record")]
     assert (report.inserted, report.invalid) == (5, 2)
     assert set(index.store.all_ids("members")) == {"ok-1", "long", "pays", "type", "ok-2"}
+
+
+def test_duplicate_ids_reported_wherever_they_are(tmp_path, embedder, domain) -> None:
+    """A repeated id 299 lines after the first, across batches: the first lands, the later is an error."""
+    lines = ["id,name,country,sector"] + [f"m-{n},Firma {n},DE,aeronautics" for n in range(300)]
+    lines.insert(301, "m-1,Doppelgänger,FR,aeronautics")
+    path = tmp_path / "dup.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = EmbeddedIndex(tmp_path / "s.sqlite3")
+    report = run(path, "members", index, embedder, domain, batch_size=64)
+    assert (report.inserted, report.invalid) == (300, 1)
+    (error,) = report.errors
+    assert error["locator"] == "dup.csv row 302" and error["field"] == "id" and "dup.csv row 3" in error["message"]
+    assert index.get("members", "m-1")["name"] == "Firma 1"

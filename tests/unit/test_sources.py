@@ -61,11 +61,69 @@ def test_wrong_encoding_is_located_and_other_lines_survive(tmp_path: Path) -> No
     assert "not valid UTF-8 (byte 0xe9" in records[1].error
 
 
-def test_wrong_encoding_in_csv(tmp_path: Path) -> None:
-    content = b"id,name\na,ok\n" + "b,Société\n".encode("latin-1")
+def test_cp1252_csv_is_detected(tmp_path: Path) -> None:
+    content = b"id,name\na,ok\n" + "b,Société Générale – Zürich €\n".encode("cp1252")
     records = list(read_records(write(tmp_path, "m.csv", content), "members"))
-    assert records[0].data == {"id": "a", "name": "ok"}
-    assert "not valid UTF-8" in records[1].error
+    assert records[1].data == {"id": "b", "name": "Société Générale – Zürich €"}
+
+
+def test_utf8_with_a_few_bad_bytes_reports_those_rows(tmp_path: Path) -> None:
+    content = "id,name\na,Société\n".encode() + "b,Müller\n".encode("latin-1") + "c,Ørsted\n".encode()
+    records = list(read_records(write(tmp_path, "m.csv", content), "members"))
+    assert records[0].data["name"] == "Société" and records[2].data["name"] == "Ørsted"
+    assert "not valid UTF-8" in records[1].error and records[1].locator == "m.csv row 3"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "utf-32"])
+def test_unicode_encodings_with_or_without_bom(tmp_path: Path, encoding: str) -> None:
+    text = 'id;name;languages\r\nfr-1;Crème & Cie;"fr; en"\r\nde-2;Größe GmbH;de\r\n'
+    records = list(read_records(write(tmp_path, "m.csv", text.encode(encoding)), "members"))
+    assert [r.data["name"] for r in records] == ["Crème & Cie", "Größe GmbH"], [r.error for r in records]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiter_sniffed_from_the_header(tmp_path: Path, delimiter: str) -> None:
+    rows = [["id", "name", "description"], ["a", "Atelier", "usinage, tournage; fraisage"]]
+    text = "\n".join(delimiter.join(f'"{c}"' for c in row) for row in rows) + "\n"
+    (record,) = read_records(write(tmp_path, "m.csv", text), "members")
+    assert record.data == {"id": "a", "name": "Atelier", "description": "usinage, tournage; fraisage"}
+
+
+def test_oversized_cell_is_reported_and_other_rows_land(tmp_path: Path) -> None:
+    big = "x" * (200 * 1024)
+    text = f"id,name,description\na,A,short\nb,B,{big}\nc,C,fine\n"
+    records = list(read_records(write(tmp_path, "m.csv", text), "members"))
+    assert [r.data["id"] for r in records if r.data] == ["a", "c"]
+    assert records[1].field == "description" and "204800 characters" in records[1].error
+
+
+def test_binary_file_refused_once(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequestError, match="binary content"):
+        list(read_records(write(tmp_path, "m.csv", b"id,name\n\x00\x01\x02\x00\x00\x00\xff\x00"), "members"))
+
+
+def test_xlsx_zip_bomb_refused_before_parsing(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<row>" + "<c><v>1</v></c>" * 2_000_000 + "</row>")
+    with pytest.raises(InvalidRequestError, match="zip bomb|inflates"):
+        list(read_records(path, "members"))
+
+
+def test_xlsx_row_limit(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["id", "name"])
+    for n in range(30):
+        sheet.append([f"m{n}", f"M {n}"])
+    path = tmp_path / "m.xlsx"
+    book.save(path)
+    with pytest.raises(InvalidRequestError, match="30 rows > the limit of 10|more than 10 records"):
+        list(read_records(path, "members", max_records=10))
 
 
 @pytest.mark.parametrize("name", ["e.csv", "e.jsonl", "e.json"])
