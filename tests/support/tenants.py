@@ -10,8 +10,7 @@ from typing import Any
 
 from indexers.pipeline import ingest
 from indexers.sources import SourceRecord
-from service.access.keys import SYSTEM
-from service.access.keys import Principal
+from service.access.keys import SYSTEM, Principal
 
 CONTACT = "contact"
 # Markets are country codes, so their "markers" are codes no other profile uses.
