@@ -11,10 +11,10 @@ import numpy as np
 from service.embeddings import Embedder
 from service.index.base import IndexedProfile, Item
 from service.links import LinkVocabulary
+from service.privacy import matchable_view
 
 # Needs are searched with; link labels are compared with labels and needs: both are queries.
 QUERY_ROLES = frozenset({"request", "link"})
-from service.privacy import matchable_view
 
 
 def content_hash(doc: dict[str, Any], model_name: str) -> str:

@@ -1,4 +1,5 @@
 """Request and response schemas of /matches, /consortia and /match-batches."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,21 +18,38 @@ class SeekerRefSchema(Schema):
 
 
 class _MatchOptionsSchema(Schema):
-    target = fields.String(validate=validate.OneOf(KINDS), metadata={"description": "what to search (default: the seeker's kind; members for text)"})
-    cooperation_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([t.value for t in RequestType]))
+    target = fields.String(
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "what to search (default: the seeker's kind; members for text)"},
+    )
+    cooperation_type = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([t.value for t in RequestType])
+    )
     countries = fields.List(CountryField(), load_default=list, validate=validate.Length(max=100))
     exclude_countries = fields.List(CountryField(), load_default=list, validate=validate.Length(max=100))
-    foreign_only = fields.Boolean(load_default=None, allow_none=True, metadata={"description": "default: true for cluster searches"})
-    clusters = fields.List(fields.String(validate=validate.Length(max=128)), load_default=list, validate=validate.Length(max=100))
+    foreign_only = fields.Boolean(
+        load_default=None, allow_none=True, metadata={"description": "default: true for cluster searches"}
+    )
+    clusters = fields.List(
+        fields.String(validate=validate.Length(max=128)), load_default=list, validate=validate.Length(max=100)
+    )
     event_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
-    certifications = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list, validate=validate.Length(max=20))
+    certifications = fields.List(
+        fields.String(validate=validate.Length(max=100)), load_default=list, validate=validate.Length(max=20)
+    )
 
 
 class MatchRequestSchema(_MatchOptionsSchema):
     seeker = fields.Nested(SeekerRefSchema, load_default=None, allow_none=True)
-    text = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=3, max=2000),
-                         metadata={"description": "a need in free text, any supported language"})
-    country = CountryField(load_default=None, allow_none=True, metadata={"description": "the free-text seeker's country"})
+    text = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=3, max=2000),
+        metadata={"description": "a need in free text, any supported language"},
+    )
+    country = CountryField(
+        load_default=None, allow_none=True, metadata={"description": "the free-text seeker's country"}
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
     page_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
@@ -56,7 +74,9 @@ class PairSchema(Schema):
     need = fields.String()
     offer = fields.String()
     similarity = fields.Float()
-    direction = fields.String(metadata={"description": "forward: their offer answers your need; backward: yours answers theirs"})
+    direction = fields.String(
+        metadata={"description": "forward: their offer answers your need; backward: yours answers theirs"}
+    )
 
 
 class MatchSchema(Schema):
@@ -101,7 +121,9 @@ class MatchBatchRequestSchema(Schema):
     event_id = fields.String(load_default=None, allow_none=True)
     cluster = fields.String(load_default=None, allow_none=True, metadata={"description": "all members of this cluster"})
     ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=20_000))
-    cooperation_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([t.value for t in RequestType]))
+    cooperation_type = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([t.value for t in RequestType])
+    )
     foreign_only = fields.Boolean(load_default=None, allow_none=True)
     per_seeker = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 

@@ -1,4 +1,5 @@
 """Marshmallow request/response schemas of the API (profiles reuse service.profile_schemas)."""
+
 from __future__ import annotations
 
 from flask_smorest.error_handler import ErrorSchema
@@ -18,7 +19,9 @@ class PageArgsSchema(Schema):
 class ProfileQueryArgsSchema(PageArgsSchema):
     country = fields.List(CountryField(), load_default=list, metadata={"description": "ISO code or name; repeatable"})
     sector = fields.List(fields.String(), load_default=list)
-    q = fields.String(load_default=None, validate=validate.Length(max=200), metadata={"description": "full-text search"})
+    q = fields.String(
+        load_default=None, validate=validate.Length(max=200), metadata={"description": "full-text search"}
+    )
 
 
 class MemberQueryArgsSchema(ProfileQueryArgsSchema):

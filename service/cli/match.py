@@ -43,8 +43,9 @@ def parse_request(opts: dict[str, Any], consortium: bool = False) -> dict[str, A
         names = {v: f"--{k.replace('_', '-')}" for k, v in _OPTION_FIELDS.items()} | {
             "countries": "--in", "exclude_countries": "--exclude", "cooperation_type": "--type",
             "page_size": "--limit", "seeker": "--cluster/--member"}
-        problems = "; ".join(f"{names.get(field, field)}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                             for field, msgs in exc.messages.items())
+        problems = "; ".join(
+            f"{names.get(field, field)}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for field, msgs in exc.messages.items())
         raise click.UsageError(problems) from exc
 
 
@@ -89,7 +90,8 @@ def print_consortia(result: dict[str, Any], as_json: bool) -> None:
         click.echo("  no team of partners fills a gap")
     for rank, team in enumerate(result["consortia"], 1):
         click.echo()
-        click.secho(f"{rank}. score {team['score']:.3f}, covers {team['coverage']:.0%} of the gaps", fg="green", bold=True)
+        click.secho(f"{rank}. score {team['score']:.3f}, covers {team['coverage']:.0%} of the gaps",
+                    fg="green", bold=True)
         width = max([len(p["name"]) for p in team["partners"]] + [7])
         click.echo(f"    {'partner':<{width}}  country  covers")
         for partner in team["partners"]:

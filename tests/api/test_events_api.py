@@ -1,4 +1,5 @@
 """Events, the request workflow and agendas through the API."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,17 @@ import pytest
 
 from service.access.keys import SYSTEM
 
-EVENT = {"title": "Aero Fair B2B", "days": ["2026-03-10", "2026-03-11"], "timezone": "Europe/Paris",
-         "sessions": [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "17:00"}],
-         "breaks": [{"start": "10:30", "end": "10:45"}], "slot_minutes": 30, "num_tables": 4,
-         "max_requests_per_participant": 3, "request_expiry_hours": 48}
+EVENT = {
+    "title": "Aero Fair B2B",
+    "days": ["2026-03-10", "2026-03-11"],
+    "timezone": "Europe/Paris",
+    "sessions": [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "17:00"}],
+    "breaks": [{"start": "10:30", "end": "10:45"}],
+    "slot_minutes": 30,
+    "num_tables": 4,
+    "max_requests_per_participant": 3,
+    "request_expiry_hours": 48,
+}
 
 
 @pytest.fixture
@@ -35,16 +43,19 @@ def send(client, event_id, frm, to, **extra):
 def test_event_slots_skip_breaks(client) -> None:
     body = client.post("/events", json=EVENT).get_json()
     starts = [s["start"][11:] for s in body["slots"] if s["day"] == 0]
-    assert starts == ["09:00", "09:30", "10:00", "10:45", "11:15", "14:00", "14:30", "15:00", "15:30", "16:00",
-                      "16:30"]
+    assert starts == ["09:00", "09:30", "10:00", "10:45", "11:15", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30"]
     assert {s["day"] for s in body["slots"]} == {0, 1}
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"timezone": "Mars/Olympus"}, "timezone"), ({"slot_minutes": 2}, "slot_minutes"),
-     ({"sessions": [{"start": "12:00", "end": "09:00"}]}, "sessions"), ({"days": []}, "days"),
-     ({"sessions": [{"start": "9h", "end": "10:00"}]}, "sessions")],
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"slot_minutes": 2}, "slot_minutes"),
+        ({"sessions": [{"start": "12:00", "end": "09:00"}]}, "sessions"),
+        ({"days": []}, "days"),
+        ({"sessions": [{"start": "9h", "end": "10:00"}]}, "sessions"),
+    ],
 )
 def test_invalid_event(client, change, field) -> None:
     response = client.post("/events", json={**EVENT, **change})
@@ -143,8 +154,9 @@ def test_final_agenda_absorbs_late_changes_without_moving_meetings(client, servi
     assert any(set(pair) == {p[0], p[2]} for pair in after)
     ics_after = client.get(f"/events/{event_id}/participants/{p[1]}/agenda.ics").get_data(as_text=True)
     assert "STATUS:CANCELLED" in ics_after  # the cancelled participant's meeting is removed
-    assert ics_before.count("UID:") == client.get(
-        f"/events/{event_id}/participants/{p[3]}/agenda.ics").get_data(as_text=True).count("UID:")
+    assert ics_before.count("UID:") == client.get(f"/events/{event_id}/participants/{p[3]}/agenda.ics").get_data(
+        as_text=True
+    ).count("UID:")
 
 
 def test_import_export_round_trip(client) -> None:
@@ -156,9 +168,13 @@ def test_import_export_round_trip(client) -> None:
     assert created.status_code == 201
     exported = client.get(f"/events/{instance['name']}/export").get_json()
     assert exported["participants"] == instance["participants"]
-    assert [(r["id"], r["status"]) for r in exported["requests"]] == [(r["id"], r["status"]) for r in instance["requests"]]
+    assert [(r["id"], r["status"]) for r in exported["requests"]] == [
+        (r["id"], r["status"]) for r in instance["requests"]
+    ]
     assert exported["slots"] == instance["slots"]
-    bad = client.post("/events/import", data=json.dumps({**instance, "num_tables": -1}), content_type="application/json")
+    bad = client.post(
+        "/events/import", data=json.dumps({**instance, "num_tables": -1}), content_type="application/json"
+    )
     assert bad.status_code == 422 and "num_tables" in json.dumps(bad.get_json())
 
 
@@ -189,9 +205,12 @@ def test_suggestions_restricted_to_the_event(app, client, services) -> None:
     ingest(read_records(data, "members"), "members", services.index, services.embedder, services.domain)
     event_id = client.post("/events", json=EVENT).get_json()["id"]
     # Members register themselves (an organiser's registration is only an invitation).
-    ids = {m: keyed_client(app, "member", m).post(f"/events/{event_id}/participants",
-                                                  json={"member_id": m}).get_json()["id"]
-           for m in ("t-fr-sme", "t-de-busy", "t-es-machinist")}
+    ids = {
+        m: keyed_client(app, "member", m)
+        .post(f"/events/{event_id}/participants", json={"member_id": m})
+        .get_json()["id"]
+        for m in ("t-fr-sme", "t-de-busy", "t-es-machinist")
+    }
     body = client.get(f"/events/{event_id}/participants/{ids['t-fr-sme']}/suggestions").get_json()
     assert [s["member_id"] for s in body["items"]][0] == "t-de-busy"  # the anodiser at the event
     assert {s["member_id"] for s in body["items"]} <= {"t-de-busy", "t-es-machinist"}

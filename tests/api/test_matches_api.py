@@ -1,4 +1,5 @@
 """POST /matches, /consortia and /match-batches through the Flask test client."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,14 @@ def loaded_app(tmp_path_factory, embedder, redis_url):
     """Embedded once for the module: these tests only read."""
     from service import EXTENSION, create_app
 
-    app = create_app({"data_dir": tmp_path_factory.mktemp("matches"), "embedder": embedder,
-                      "redis_url": redis_url, "model_name": embedder.name})
+    app = create_app(
+        {
+            "data_dir": tmp_path_factory.mktemp("matches"),
+            "embedder": embedder,
+            "redis_url": redis_url,
+            "model_name": embedder.name,
+        }
+    )
     load(app.extensions[EXTENSION])
     return app
 
@@ -44,9 +51,12 @@ def test_match_a_cluster(loaded) -> None:
 
 
 def test_free_text_paginated(loaded) -> None:
-    page1 = loaded.post("/matches", json={"text": "Wir suchen einen Lieferanten für Eloxieren", "page_size": 2}).get_json()
-    page2 = loaded.post("/matches", json={"text": "Wir suchen einen Lieferanten für Eloxieren", "page_size": 2,
-                                          "page": 2}).get_json()
+    page1 = loaded.post(
+        "/matches", json={"text": "Wir suchen einen Lieferanten für Eloxieren", "page_size": 2}
+    ).get_json()
+    page2 = loaded.post(
+        "/matches", json={"text": "Wir suchen einen Lieferanten für Eloxieren", "page_size": 2, "page": 2}
+    ).get_json()
     assert page1["total"] == page2["total"] >= 3
     assert not {i["id"] for i in page1["items"]} & {i["id"] for i in page2["items"]}
 

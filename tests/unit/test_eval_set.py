@@ -1,4 +1,5 @@
-"""Consistency of the hand-labelled matcher evaluation set in tests/eval/ (domain fixture: load_domain(REPO_CONFIG_DIR))."""
+"""Consistency of the hand-labelled matcher evaluation set in tests/eval/
+(domain fixture: load_domain(REPO_CONFIG_DIR))."""
 from __future__ import annotations
 
 import json
