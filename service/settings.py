@@ -32,6 +32,7 @@ _ENV = {
     "ES_PASSWORD": ("es_password", str),
     "ES_CA_CERTS": ("es_ca_certs", str),
     "ES_TIMEOUT_S": ("es_timeout_s", int),
+    "ES_REPLICAS": ("es_replicas", int),
 }
 
 
@@ -56,6 +57,7 @@ class Settings:
     es_password: str | None = None
     es_ca_certs: str | None = None
     es_timeout_s: int = 10
+    es_replicas: int | None = None  # replicas of new indices; 0 on a single node (None: the server's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -67,6 +67,18 @@ class EmbeddedIndex:
         self._seq = 0
         self._lock = threading.RLock()
 
+    def after_fork(self) -> None:
+        """In a forked child: open new SQLite connections (one must never cross a fork); the
+        vectors already in memory stay, shared copy-on-write with the parent."""
+        self._lock = threading.RLock()  # a lock held by a parent thread at fork would never be freed
+        for vectors in self._vectors.values():
+            vectors.after_fork()
+        self.store.db.forget_connections()
+
+    def close(self) -> None:
+        """Close this thread's SQLite connection; the next use opens another."""
+        self.store.db.close()
+
     def check_model(self, model_name: str, dims: int) -> None:
         """Fail fast when the store was built with another embedding model."""
         stored_model = self.store.meta("model")
