@@ -45,6 +45,10 @@ def post_fork(server: Any, worker: Any) -> None:
     """Each worker opens its own SQLite connections (a connection must not cross a fork) and
     shares the cores with its siblings instead of every torch pool claiming all of them."""
     services = _services(server)
+    # Every socket is reopened in the worker: the Elasticsearch client, SQLite connections.
+    after_fork = getattr(services, "after_fork", None) or getattr(services.index, "after_fork", None)
+    if after_fork is not None:
+        after_fork()
     store = getattr(services.index, "store", None)
     for holder in [store, *services.extras.values()]:
         db = getattr(holder, "db", None)
