@@ -34,7 +34,7 @@ class Services:
             with self._lock:
                 if self._embedder is None:
                     s = self.settings
-                    embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size)
+                    embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend)
                     self._check_dims(embedder)
                     self._embedder = embedder
         return self._embedder

@@ -33,7 +33,12 @@ _ENV = {
     "ES_CA_CERTS": ("es_ca_certs", str),
     "ES_TIMEOUT_S": ("es_timeout_s", int),
     "ES_REPLICAS": ("es_replicas", int),
+    "MAILLON_EMBED_BACKEND": ("embed_backend", str),
 }
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+# Values copied from an example file are refused rather than sent to a server.
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "change-me-to-a-long-random-string", "password",
+                                 "elastic", "secret"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Settings:
     es_ca_certs: str | None = None
     es_timeout_s: int = 10
     es_replicas: int | None = None  # replicas of new indices; 0 on a single node (None: the server's default)
+    embed_backend: str = "torch"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -114,6 +120,13 @@ def _validate(s: Settings) -> None:
     for name in ("embed_batch_size", "hnsw_threshold", "max_upload_mb", "job_timeout_s"):
         if getattr(s, name) <= 0:
             problems.append(f"{name}: must be positive, got {getattr(s, name)}")
+    if s.embed_backend not in EMBED_BACKENDS:
+        problems.append(f"MAILLON_EMBED_BACKEND: {s.embed_backend!r} is not one of {', '.join(EMBED_BACKENDS)}")
+    for var, value in (("ES_PASSWORD", s.es_password), ("ES_API_KEY", s.es_api_key)):
+        if value and value.strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append(f"{var}: {value!r} is a placeholder; set the real secret")
+    if s.es_replicas is not None and s.es_replicas < 0:
+        problems.append(f"ES_REPLICAS: must be 0 or more, got {s.es_replicas}")
     if not s.config_dir.is_dir():
         problems.append(f"MAILLON_CONFIG_DIR: {s.config_dir} is not a directory")
     if problems:
