@@ -315,10 +315,14 @@ class ElasticIndex:
         return [Hit(h["_source"]["profile_id"], h["_source"]["role"], int(h["_source"]["pos"]),
                     queries.cosine(h["_score"])) for h in resp.get("hits", {}).get("hits", [])]
 
+    def lexical(self, kind: str, text: str, k: int, flt: ProfileFilter) -> list[str]:
+        """Profile ids ranked by BM25 for any word of the text (names weigh more)."""
+        resp = self._search(self.alias(kind), queries.bm25_body(text, flt, k), "text search")
+        return [h["_id"] for h in resp["hits"]["hits"]] if resp else []
+
     def hybrid(self, kind: str, text: str, vector: np.ndarray, k: int, flt: ProfileFilter) -> list[Hit]:
         """Free-text search: BM25 ranking and whole-profile kNN ranking fused by reciprocal rank."""
-        resp = self._search(self.alias(kind), queries.bm25_body(text, flt, k), "text search")
-        lexical = [h["_id"] for h in resp["hits"]["hits"]] if resp else []
+        lexical = self.lexical(kind, text, k, flt)
         semantic = [h.profile_id for h in self.knn(kind, "profile", np.asarray(vector)[None, :], k, flt)[0]]
         return [Hit(pid, "profile", 0, score) for pid, score in reciprocal_rank_fusion([lexical, semantic])[:k]]
 

@@ -124,6 +124,10 @@ class EmbeddedIndex:
     def count(self, kind: str) -> int:
         return self.store.count(kind)
 
+    def lexical(self, kind: str, text: str, k: int, flt: ProfileFilter) -> list[str]:
+        """Profile ids ranked by BM25 (SQLite FTS5) for any word of the text."""
+        return self.store.lexical(kind, text, flt, k)
+
     def items(self, kind: str, id: str) -> list[Item]:
         return self.store.items(kind, id, self.dims or 0)
 

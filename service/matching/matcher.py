@@ -14,6 +14,7 @@ from service.index.base import ProfileFilter, ProfileIndex
 from service.matching.coverage import Coverage
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
+from service.matching.hybrid import fuse_lexical
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
 from service.privacy import visible_view
@@ -128,6 +129,8 @@ class Matcher:
         if not best and seeker.profile_vector is not None:
             collect("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])
         ranked = sorted(best, key=lambda pid: -best[pid])
+        if seeker.kind is None:  # a free-text need: hybrid retrieval hook (service/matching/hybrid.py)
+            ranked = fuse_lexical(self.index, target, seeker.needs[0]["text"], flt, ranked, self.cfg)
         return ranked[: retrieval["max_candidates"]]
 
     def gap_vectors_warm(self) -> None:
