@@ -24,7 +24,8 @@ from service.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
-FILES = {"onnx": "model.onnx", "onnx-int8": "model_qint8.onnx"}
+# Fused graphs (attention, skip layer norm, GELU): the names change with the export recipe.
+FILES = {"onnx": "model_fused.onnx", "onnx-int8": "model_fused_qint8.onnx"}
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -64,6 +65,8 @@ def _export_float(folder: Path, out: Path) -> None:
     hf = getattr(model[0], "auto_model", None)
     if hf is None:
         raise ConfigurationError(f"MAILLON_EMBED_BACKEND=onnx needs a transformer model; {folder} has none")
+    # Plain attention ops, which onnxruntime's optimiser fuses into one Attention kernel.
+    hf.set_attn_implementation("eager")
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self) -> None:
@@ -77,9 +80,24 @@ def _export_float(folder: Path, out: Path) -> None:
     sample = model.tokenizer(["query: un exemple", "passage: an example text"], padding=True, return_tensors="pt")
     args = (sample["input_ids"], sample["attention_mask"], torch.zeros_like(sample["input_ids"]))
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
-    with torch.no_grad():
-        torch.onnx.export(LastHiddenState().eval(), args, str(out), input_names=list(_INPUTS),
-                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    raw = out.with_name(out.name + ".raw")
+    try:
+        with torch.no_grad():
+            torch.onnx.export(LastHiddenState().eval(), args, str(raw), input_names=list(_INPUTS),
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
+                              dynamo=False)
+        _fuse(raw, out, int(hf.config.num_attention_heads), int(hf.config.hidden_size))
+    finally:
+        raw.unlink(missing_ok=True)
+
+
+def _fuse(raw: Path, out: Path, heads: int, hidden: int) -> None:
+    """onnxruntime's transformer optimiser (what optimum's O2 level runs): fused attention,
+    skip layer norm and GELU kernels, same float32 weights."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimize_model(str(raw), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1).save_model_to_file(
+        str(out))
 
 
 def _quantise(source: Path, out: Path) -> None:
