@@ -101,9 +101,12 @@ def _fuse(raw: Path, out: Path, heads: int, hidden: int) -> None:
 
 
 def _quantise(source: Path, out: Path) -> None:
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8)
+    # The fused kernels are contrib ops that shape inference cannot type: their outputs are float.
+    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
 
 
 class OnnxEmbedder:
