@@ -19,6 +19,8 @@ bind = os.environ.get("MAILLON_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MAILLON_WORKERS") or os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
 threads = int(os.environ.get("MAILLON_THREADS", "1"))
 timeout = int(os.environ.get("MAILLON_TIMEOUT_S", "120"))
+# On SIGTERM, requests in flight get this long (the compose stop_grace_period is longer).
+graceful_timeout = int(os.environ.get("MAILLON_GRACEFUL_TIMEOUT_S", "30"))
 preload_app = True
 accesslog = os.environ.get("MAILLON_ACCESS_LOG") or None  # "-" for stdout; off by default
 errorlog = "-"

@@ -75,7 +75,7 @@ class Services:
             with self._lock:
                 if self._embedder is None:
                     s = self.settings
-                    embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size)
+                    embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend)
                     self.index.check_model(embedder.name, embedder.dims)
                     limit_threads(s.cpu_threads)  # torch is imported by now
                     self._embedder = embedder

@@ -55,9 +55,17 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model_name: str, cache_dir: Path, batch_size: int = 64) -> SentenceTransformerEmbedder:
-    """Load the configured model offline (building it once from its PyPI package if needed)."""
+def load_embedder(model_name: str, cache_dir: Path, batch_size: int = 64, backend: str = "torch",
+                  threads: int = 0) -> Embedder:
+    """Load the configured model offline (building it once from its PyPI package if needed) on
+    the chosen backend: PyTorch, or ONNX Runtime float32/int8 (MAILLON_EMBED_BACKEND)."""
     import os
+
+    if backend != "torch":
+        from service.model_assets import materialise_model
+        from service.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(materialise_model(model_name, cache_dir), model_name, backend, batch_size, threads)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

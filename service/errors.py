@@ -39,3 +39,7 @@ class BackendUnavailableError(ServiceError):
 
 class ConfigurationError(ServiceError):
     """Settings or a configuration file are invalid; raised once at startup."""
+
+
+class BackendRequestError(ServiceError):
+    """A backend refused a request the service built itself: a bug, not the caller's input."""

@@ -43,7 +43,13 @@ _ENV = {
     "MAILLON_SMTP_STARTTLS": ("smtp_starttls", lambda v: v.lower() in ("1", "true", "yes")),
     "MAILLON_MAIL_FROM": ("mail_from", str),
     "MAILLON_SECURE_COOKIES": ("secure_cookies", lambda v: v.lower() in ("1", "true", "yes")),
+    "ES_REPLICAS": ("es_replicas", int),
+    "MAILLON_EMBED_BACKEND": ("embed_backend", str),
 }
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+# Values copied from an example file are refused rather than sent to a server.
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "change-me-to-a-long-random-string", "password",
+                                 "elastic", "secret"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,10 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "Maillon <maillon@localhost>"
     secure_cookies: bool = True  # HTTPS-only session cookies; off only for local http demos
+    es_replicas: int | None = None  # replicas of new indices; 0 on a single node (None: the server's default)
+    # torch by default: onnx-int8 is 1.8-2.3x faster per core with ESCO FR->EN R@10 within 0.005
+    # (tests/bench/bench_backends.py), but its one-off export takes minutes on a first run.
+    embed_backend: str = "torch"
 
     @property
     def store_path(self) -> Path:
@@ -140,6 +150,13 @@ def _validate(s: Settings) -> None:
     for name in ("embed_batch_size", "hnsw_threshold", "max_upload_mb", "job_timeout_s", "cpu_threads"):
         if getattr(s, name) <= 0:
             problems.append(f"{name}: must be positive, got {getattr(s, name)}")
+    if s.embed_backend not in EMBED_BACKENDS:
+        problems.append(f"MAILLON_EMBED_BACKEND: {s.embed_backend!r} is not one of {', '.join(EMBED_BACKENDS)}")
+    for var, value in (("ES_PASSWORD", s.es_password), ("ES_API_KEY", s.es_api_key)):
+        if value and value.strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append(f"{var}: {value!r} is a placeholder; set the real secret")
+    if s.es_replicas is not None and s.es_replicas < 0:
+        problems.append(f"ES_REPLICAS: must be 0 or more, got {s.es_replicas}")
     if not s.config_dir.is_dir():
         problems.append(f"MAILLON_CONFIG_DIR: {s.config_dir} is not a directory")
     if problems:

@@ -40,6 +40,13 @@ class SqliteDatabase:
         self._local = threading.local()
         self._pid = os.getpid()
 
+    def close(self) -> None:
+        """Close the calling thread's connection (at shutdown, in this process only)."""
+        conn = getattr(self._local, "conn", None)
+        self._local = threading.local()
+        if conn is not None:
+            conn.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self.conn()

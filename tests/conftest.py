@@ -17,6 +17,9 @@ from service.settings import REPO_CONFIG_DIR
 
 DATA = Path(__file__).parent / "data"
 TEST_MODEL = os.environ.get("MAILLON_TEST_MODEL", "multilingual-e5-small")
+# Processes the tests start (workers, gunicorn) embed like the `embedder` fixture (PyTorch); the
+# ONNX backends have their own tests (tests/integration/test_onnx_embedder.py).
+os.environ.setdefault("MAILLON_EMBED_BACKEND", "torch")
 # The suite is one process on a machine of its own: give torch both cores unless told otherwise.
 os.environ.setdefault("MAILLON_CPU_THREADS", str(min(2, os.cpu_count() or 1)))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -12,10 +13,11 @@ from typing import Any
 import numpy as np
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from elasticsearch import NotFoundError as EsNotFoundError
+from elasticsearch import __versionstr__ as CLIENT_VERSION
 
-from service.errors import BackendUnavailableError, ConfigurationError, InvalidRequestError
+from service.errors import BackendUnavailableError, ConfigurationError
 from service.index import es_documents as documents
-from service.index import queries
+from service.index import es_errors, queries
 from service.index.base import Hit, IndexedProfile, Item, Page, ProfileFilter
 from service.index.elastic_admin import MAPPING_VERSION, IndexAdmin, safe_url
 from service.index.fusion import reciprocal_rank_fusion
@@ -23,42 +25,86 @@ from service.vocab import ProfileKind
 
 log = logging.getLogger(__name__)
 KINDS = tuple(k.value for k in ProfileKind)
-MAX_ITEMS = 1_000  # per profile; far above the offers/requests list limits
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_UNAVAILABLE = {401, 403, 408, 429}  # the server is there but cannot serve us now
+BULK_RETRIES = 5  # items the server rejects with 429 are sent again, after 1, 2, 4, 8, 16 s
 Progress = Callable[[int], None]
+ClientFactory = Callable[[], Elasticsearch]
+
+# The transport logs every request at INFO (one line per query); its warnings still show.
+if logging.getLogger("elastic_transport.transport").level == logging.NOTSET:
+    logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
 
 
 class ElasticIndex:
     """Implements service.index.base.ProfileIndex on `<prefix>-<kind>` (profiles) and
     `<prefix>-<kind>-items` (one document per embedded item) aliases."""
 
-    def __init__(self, client: Elasticsearch, url: str, prefix: str, mappings_dir: Path) -> None:
+    def __init__(self, client: Elasticsearch | ClientFactory, url: str, prefix: str, mappings_dir: Path,
+                 replicas: int | None = None) -> None:
+        """`client`: a factory (each process then opens its own client on first use) or, in
+        tests, one client that must not cross a fork."""
         if not _PREFIX_RE.match(prefix):
             raise ConfigurationError(f"ES_INDEX_PREFIX={prefix!r}: use lowercase letters, digits, '-', '_' or '.'")
-        self.es = client
+        fixed = isinstance(client, Elasticsearch)
+        self._factory: ClientFactory | None = None if fixed else client  # type: ignore[assignment]
+        self._client: Elasticsearch | None = client if fixed else None  # type: ignore[assignment]
+        self._pid = os.getpid()
+        self._inherited: Elasticsearch | None = None
         self.url = safe_url(url)
         self.prefix = prefix
-        self.admin = IndexAdmin(client, prefix, mappings_dir, self._errors)
+        self.admin = IndexAdmin(lambda: self.es, prefix, mappings_dir, self._errors, replicas)
         self.dims: int | None = None
         self.model_name: str | None = None
         self._expected: tuple[str, int] | None = None
         self._server: tuple[int, int] | None = None
         self._lock = threading.RLock()
-        self._connect: Any = None  # builds a new client (set by from_settings)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ElasticIndex:
         auth = (settings.es_username, settings.es_password) if settings.es_username else None
 
-        def connect() -> Elasticsearch:
+        def open_client() -> Elasticsearch:
             return Elasticsearch(settings.es_url, api_key=settings.es_api_key, basic_auth=auth,
                                  ca_certs=settings.es_ca_certs, request_timeout=settings.es_timeout_s,
                                  max_retries=1, retry_on_timeout=True)
 
-        index = cls(connect(), settings.es_url, settings.es_index_prefix, settings.config_dir / "mappings")
-        index._connect = connect
-        return index
+        return cls(open_client, settings.es_url, settings.es_index_prefix, settings.config_dir / "mappings",
+                   getattr(settings, "es_replicas", None))
+
+    # -- one client per process -----------------------------------------------------------------
+    @property
+    def es(self) -> Elasticsearch:
+        """This process's client, opened on first use: a socket must never serve two processes."""
+        if self._client is None or self._pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._pid != os.getpid():
+                    self._open()
+        return self._client  # type: ignore[return-value]
+
+    def _open(self) -> None:
+        if self._pid != os.getpid():
+            self.after_fork()
+        if self._factory is None:
+            raise ConfigurationError("this Elasticsearch index was given one client, which cannot follow a "
+                                     "fork: build it with ElasticIndex.from_settings")
+        self._client, self._pid = self._factory(), os.getpid()
+
+    def after_fork(self) -> None:
+        """In a forked child (gunicorn worker, RQ job horse): drop the parent's client without
+        closing it (its sockets are the parent's; closing could write on them). What was learnt
+        about the server and the indices is kept; the next request opens a fresh client."""
+        self._lock = threading.RLock()  # a lock held by a parent thread at fork would never be freed
+        if self._pid != os.getpid():
+            self._inherited, self._client = self._client, None
+            if self._factory is not None:
+                self._pid = os.getpid()
+
+    def close(self) -> None:
+        """Close this process's connections (at shutdown); the index opens new ones if used again."""
+        with self._lock:
+            client, self._client = self._client, None
+            if client is not None and self._pid == os.getpid():
+                client.close()
 
     def alias(self, kind: str, items: bool = False) -> str:
         return self.admin.alias(kind, items)
@@ -79,7 +125,9 @@ class ElasticIndex:
         with self._lock, self._errors("connect"):
             if self._server is None:
                 number = self.es.info()["version"]["number"]
-                self._server = tuple(int(x) for x in re.findall(r"\d+", number)[:2])  # type: ignore[assignment]
+                server = tuple(int(x) for x in re.findall(r"\d+", number)[:2])
+                check_client_version(server, self.url)  # type: ignore[arg-type]
+                self._server = server  # type: ignore[assignment]
                 held = next(filter(None, (self.admin.vector_mapping(kind) for kind in KINDS)), None)
                 if held is not None and self.dims is None:  # existing indices tell the vector size
                     self.dims, self.model_name = held[1], held[2]
@@ -108,22 +156,34 @@ class ElasticIndex:
         self._learn_dims(profiles)
         self.create_indices([kind])
         actions, keep = documents.bulk_actions(kind, profiles, self.alias(kind), self.alias(kind, True))
-        self._bulk(actions, refresh="wait_for")
-        if self.dims is not None:
-            with self._errors("remove stale items"):
-                self.es.delete_by_query(index=self.alias(kind, True), refresh=True, conflicts="proceed",
-                                        query=queries.stale_items_query([p.id for p in profiles], keep))
+        # Items a profile no longer has (fewer offers than before) go in the same bulk, so one
+        # wait_for shows the whole change: the caller reads its writes after the next scheduled
+        # refresh, and no refresh is forced per ingest batch.
+        stale = self._item_ids(kind, [p.id for p in profiles]) - set(keep)
+        actions += [{"_op_type": "delete", "_index": self.alias(kind, True), "_id": iid} for iid in sorted(stale)]
+        self._bulk(actions, refresh="wait_for", absent_ok=True)
 
     def delete(self, kind: str, ids: Sequence[str]) -> int:
         if not ids:
             return 0
         self._ready()
         actions = [{"_op_type": "delete", "_index": self.alias(kind), "_id": pid} for pid in ids]
-        with self._errors("delete profiles"):
-            _, missing = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
-            self.es.options(ignore_status=404).delete_by_query(
-                index=self.alias(kind, True), query=queries.items_of_query(ids), refresh=True, conflicts="proceed")
-        return len(ids) - len(missing)  # bulk reports deletes of absent documents as errors
+        items = [{"_op_type": "delete", "_index": self.alias(kind, True), "_id": iid}
+                 for iid in sorted(self._item_ids(kind, ids))]
+        # Deleting an absent document answers 404 per item: that is "not there", not a failure.
+        missing = self._bulk(actions + items, refresh="wait_for", absent_ok=True)
+        return len(ids) - missing
+
+    def _item_ids(self, kind: str, profile_ids: Sequence[str]) -> set[str]:
+        """Ids of the stored items of these profiles (sort values only, no sources)."""
+        found: set[str] = set()
+        if self.dims is None or not profile_ids:
+            return found
+        self._ready()
+        body = {**queries.items_many_body(list(profile_ids), queries.WINDOW), "_source": False}
+        for hits in self.admin.sorted_pages(self.alias(kind, items=True), body, "read item ids"):
+            found.update(h["_id"] for h in hits)
+        return found
 
     def rebuild(self, kind: str, profiles: Iterable[IndexedProfile], batch_size: int = 500,
                 progress: Progress | None = None) -> int:
@@ -169,17 +229,24 @@ class ElasticIndex:
             first = next((it.vector for p in profiles for it in p.items), None)
             self.dims = None if first is None else len(first)
 
-    def _bulk(self, actions: list[dict[str, Any]], refresh: Any) -> None:
+    def _bulk(self, actions: list[dict[str, Any]], refresh: Any, absent_ok: bool = False) -> int:
+        """Write in chunks; items refused with 429 are retried with backoff, and any item still
+        refused is named in the error (the others stay written). Returns how many profile
+        deletes found nothing (with absent_ok)."""
+        failed, absent = [], 0
         with self._errors("bulk index"):
-            try:
-                helpers.bulk(self.es, actions, refresh=refresh, chunk_size=500)
-            except helpers.BulkIndexError as exc:
-                failed = [next(iter(e.values())) for e in exc.errors]
-                details = [{"id": f.get("_id"), "status": f.get("status"),
-                            "message": str((f.get("error") or {}).get("reason", f.get("error")))} for f in failed]
-                status = max(int(f.get("status") or 500) for f in failed)
-                raise _domain_error(status, f"Elasticsearch rejected {len(failed)} document(s): "
-                                    f"{details[0]['message']}", details) from exc
+            for ok, result in helpers.streaming_bulk(
+                    self.es, actions, chunk_size=500, max_chunk_bytes=20 * 1024 * 1024, raise_on_error=False,
+                    max_retries=BULK_RETRIES, initial_backoff=1, max_backoff=30, yield_ok=False, refresh=refresh):
+                if not ok:
+                    item = next(iter(result.values()))
+                    if absent_ok and item.get("status") == 404:
+                        absent += "\x1f" not in str(item.get("_id"))  # a profile, not one of its items
+                    else:
+                        failed.append(item)
+        if failed:
+            raise es_errors.bulk_failure(failed, len(actions), self.url)
+        return absent
 
     # -- reads --------------------------------------------------------------------------------
     def get(self, kind: str, id: str) -> dict[str, Any] | None:
@@ -207,6 +274,10 @@ class ElasticIndex:
         return out
 
     def search(self, kind: str, flt: ProfileFilter, offset: int, limit: int) -> Page:
+        if offset + limit > queries.WINDOW:  # a match batch over a cluster, a deep page
+            self._ready()
+            docs, total = self.admin.deep_page(self.alias(kind), flt, offset, limit)
+            return Page(docs, total)
         resp = self._search(self.alias(kind), queries.list_body(flt, offset, limit), "list profiles")
         if resp is None:
             return Page([], 0)
@@ -238,45 +309,59 @@ class ElasticIndex:
     def _hits(self, resp: dict[str, Any]) -> list[Hit]:
         status = int(resp.get("status", 200))
         if "error" in resp and status != 404:  # 404: no items index yet
-            raise _domain_error(status, f"Elasticsearch at {self.url} failed a kNN search: {resp['error']}")
+            error_type, reason = es_errors.error_parts(resp)
+            raise es_errors.domain_error(status, "run a kNN search", self.url, reason, error_type,
+                                         {"elasticsearch": str(resp["error"])[:500]})
         return [Hit(h["_source"]["profile_id"], h["_source"]["role"], int(h["_source"]["pos"]),
                     queries.cosine(h["_score"])) for h in resp.get("hits", {}).get("hits", [])]
 
+    def lexical(self, kind: str, text: str, k: int, flt: ProfileFilter) -> list[str]:
+        """Profile ids ranked by BM25 for any word of the text (names weigh more)."""
+        resp = self._search(self.alias(kind), queries.bm25_body(text, flt, k), "text search")
+        return [h["_id"] for h in resp["hits"]["hits"]] if resp else []
+
     def hybrid(self, kind: str, text: str, vector: np.ndarray, k: int, flt: ProfileFilter) -> list[Hit]:
         """Free-text search: BM25 ranking and whole-profile kNN ranking fused by reciprocal rank."""
-        resp = self._search(self.alias(kind), queries.bm25_body(text, flt, k), "text search")
-        lexical = [h["_id"] for h in resp["hits"]["hits"]] if resp else []
+        lexical = self.lexical(kind, text, k, flt)
         semantic = [h.profile_id for h in self.knn(kind, "profile", np.asarray(vector)[None, :], k, flt)[0]]
         return [Hit(pid, "profile", 0, score) for pid, score in reciprocal_rank_fusion([lexical, semantic])[:k]]
 
     def items(self, kind: str, id: str) -> list[Item]:
-        resp = self._search(self.alias(kind, items=True), queries.items_body(id, MAX_ITEMS), "read items")
-        return [] if resp is None else [documents.to_item(h["_source"]) for h in resp["hits"]["hits"]]
+        return self.items_many(kind, [id])[id]
 
     def items_many(self, kind: str, ids: Sequence[str]) -> dict[str, list[Item]]:
-        return {pid: self.items(kind, pid) for pid in ids}
+        """Items of many profiles (a match's candidates) in one search per 10,000 items."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, list[Item]] = {pid: [] for pid in ids}
+        self._ready()
+        for start in range(0, len(ids), 10_000):  # within the terms query's limit
+            body = queries.items_many_body(ids[start : start + 10_000], queries.WINDOW)
+            for hits in self.admin.sorted_pages(self.alias(kind, items=True), body, "read items"):
+                for h in hits:
+                    out[h["_source"]["profile_id"]].append(documents.to_item(h["_source"]))
+        return out
 
     def warm(self) -> None:
         """Nothing to load: the vectors live in the server."""
 
-    def after_fork(self) -> None:
-        """A forked child gets its own connection pool (a socket must not serve two processes)."""
-        if self._connect is not None:
-            self.es = self.admin.es = self._connect()
-
     def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]:
-        """Every profile with its items, read from the indices the aliases point to now."""
+        """Every profile with its items, as of one point in time on each index (a reindex or an
+        export reads a snapshot, however long it takes and however many profiles there are)."""
         self._ready()
-        index, items_index = self.admin.concrete(self.alias(kind)), self.admin.concrete(self.alias(kind, True))
-        for hits in self.admin.scan(index[:1], queries.scan_body(None, batch_size)):
-            items: dict[str, list[Item]] = {}
-            body = queries.scan_items_body([h["_id"] for h in hits], 1000)
-            for item_hits in self.admin.scan(items_index[:1], body):
-                for h in item_hits:
-                    items.setdefault(h["_source"]["profile_id"], []).append(documents.to_item(h["_source"]))
-            for h in hits:
-                src = h["_source"]
-                yield IndexedProfile(kind, src["id"], src["doc"], src["content_hash"], items.get(src["id"], []))
+        with self.admin.point_in_time(self.alias(kind)) as pit, \
+                self.admin.point_in_time(self.alias(kind, True)) as items_pit:
+            if pit is None:
+                return
+            for hits in self.admin.pages(pit, queries.scan_body(None, batch_size)):
+                items: dict[str, list[Item]] = {}
+                if items_pit is not None:
+                    body = queries.scan_items_body([h["_id"] for h in hits], 1000)
+                    for item_hits in self.admin.pages(items_pit, body):
+                        for h in item_hits:
+                            items.setdefault(h["_source"]["profile_id"], []).append(documents.to_item(h["_source"]))
+                for h in hits:
+                    src = h["_source"]
+                    yield IndexedProfile(kind, src["id"], src["doc"], src["content_hash"], items.get(src["id"], []))
 
     def _search(self, index: str, body: dict[str, Any], what: str) -> Any:
         """The response, or None when the index does not exist (yet)."""
@@ -305,14 +390,18 @@ class ElasticIndex:
         try:
             yield
         except ApiError as exc:
-            raise _domain_error(int(exc.meta.status), f"Elasticsearch at {self.url} could not {what}: "
-                                f"{exc.meta.status} {exc.message}", {"elasticsearch": str(exc.body)[:500]}) from exc
+            error_type, reason = es_errors.error_parts(exc.body)
+            raise es_errors.domain_error(int(exc.meta.status), what, self.url, reason or str(exc.message),
+                                         error_type, {"elasticsearch": str(exc.body)[:500]}) from exc
         except TransportError as exc:  # connection refused, timeouts, TLS
             raise BackendUnavailableError(f"Elasticsearch unreachable at {self.url}: {exc}") from exc
 
 
-def _domain_error(status: int, message: str, errors: Any = None) -> Exception:
-    """5xx, 429, timeouts and refused credentials: the backend cannot serve now; other 4xx: our request."""
-    if status >= 500 or status in _UNAVAILABLE:
-        return BackendUnavailableError(message, errors)
-    return InvalidRequestError(message, errors)
+def check_client_version(server: tuple[int, int], url: str) -> None:
+    """A client newer than the server sends headers the server refuses on every request; an
+    8.x client serves 8.x servers and, by REST compatibility, 9.x ones."""
+    client_major = int(CLIENT_VERSION.split(".")[0])
+    if server[0] < client_major:
+        raise ConfigurationError(
+            f"Elasticsearch at {url} runs {server[0]}.{server[1]} but the installed client is {CLIENT_VERSION}: "
+            f"install elasticsearch>={server[0]}.13,<{server[0] + 1}")

@@ -67,6 +67,18 @@ class EmbeddedIndex:
         self._seq = 0
         self._lock = threading.RLock()
 
+    def after_fork(self) -> None:
+        """In a forked child: open new SQLite connections (one must never cross a fork); the
+        vectors already in memory stay, shared copy-on-write with the parent."""
+        self._lock = threading.RLock()  # a lock held by a parent thread at fork would never be freed
+        for vectors in self._vectors.values():
+            vectors.after_fork()
+        self.store.db.forget_connections()
+
+    def close(self) -> None:
+        """Close this thread's SQLite connection; the next use opens another."""
+        self.store.db.close()
+
     def check_model(self, model_name: str, dims: int) -> None:
         """Fail fast when the store was built with another embedding model."""
         stored_model = self.store.meta("model")
@@ -82,9 +94,6 @@ class EmbeddedIndex:
 
     def warm(self) -> None:
         self._sync()
-
-    def after_fork(self) -> None:
-        self.store.db.forget_connections()
 
     # -- writes -------------------------------------------------------------------------------
     def upsert(self, kind: str, profiles: Sequence[IndexedProfile]) -> None:
@@ -117,6 +126,10 @@ class EmbeddedIndex:
 
     def count(self, kind: str) -> int:
         return self.store.count(kind)
+
+    def lexical(self, kind: str, text: str, k: int, flt: ProfileFilter) -> list[str]:
+        """Profile ids ranked by BM25 (SQLite FTS5) for any word of the text."""
+        return self.store.lexical(kind, text, flt, k)
 
     def items(self, kind: str, id: str) -> list[Item]:
         return self.store.items(kind, id, self.dims or 0)

@@ -5,10 +5,13 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from service.index.base import ProfileFilter
 
 DIMS_PLACEHOLDER = "{dims}"
 MAX_CANDIDATES = 10_000  # Elasticsearch's hard limit on num_candidates and k
+WINDOW = 10_000  # index.max_result_window: from + size beyond it needs search_after
 LANGUAGES = ("fr", "de", "en", "es", "it")
 # Every analysed variant of the concatenated profile text: the folded one mirrors the embedded
 # store's FTS (lowercase, accents removed), the language ones add stemming.
@@ -18,9 +21,13 @@ PROFILE_SOURCE = ["doc"]
 ITEM_SOURCE = ["profile_id", "role", "pos"]
 
 
-def index_body(template: dict[str, Any], dims: int, model: str | None, server: tuple[int, int]) -> dict[str, Any]:
-    """settings + mappings of one new index from a versioned template in config/mappings/."""
+def index_body(template: dict[str, Any], dims: int, model: str | None, server: tuple[int, int],
+               replicas: int | None = None) -> dict[str, Any]:
+    """settings + mappings of one new index from a versioned template in config/mappings/;
+    `replicas` (ES_REPLICAS) is 0 on a single node, where a replica can never be assigned."""
     body = copy.deepcopy(template)
+    if replicas is not None:
+        body["settings"] = {**body.get("settings", {}), "number_of_replicas": int(replicas)}
     props = body["mappings"]["properties"]
     for spec in props.values():
         if spec.get("type") == "dense_vector" and spec.get("dims") == DIMS_PLACEHOLDER:
@@ -82,6 +89,15 @@ def list_body(flt: ProfileFilter, offset: int, limit: int) -> dict[str, Any]:
     }
 
 
+def list_page_body(flt: ProfileFilter, size: int, with_source: bool) -> dict[str, Any]:
+    """A page of a listing read with search_after in a point in time (beyond the window): the
+    same query and order as list_body; pages before the offset carry no source."""
+    body = list_body(flt, 0, size)
+    del body["from"]
+    body["_source"] = PROFILE_SOURCE if with_source else False
+    return body
+
+
 def scan_body(after: str | None, size: int) -> dict[str, Any]:
     """A page of iter_profiles: search_after on the keyword id (`_id` sorting is not portable)."""
     body: dict[str, Any] = {"query": {"match_all": {}}, "sort": [{"id": "asc"}], "size": size,
@@ -101,11 +117,21 @@ def knn_body(role: str, vector: Sequence[float], k: int, flt: ProfileFilter) -> 
     k = max(1, min(k, MAX_CANDIDATES))
     filters, must_not = filter_clauses(flt, "profile_id")
     return {
-        "knn": {"field": "vector", "query_vector": [float(x) for x in vector], "k": k,
+        "knn": {"field": "vector", "query_vector": unit_vector(vector), "k": k,
                 "num_candidates": num_candidates(k),
                 "filter": _bool([{"term": {"role": role}}, *filters], must_not)},
         "size": k, "_source": ITEM_SOURCE,
     }
+
+
+def unit_vector(vector: Sequence[float]) -> list[float]:
+    """The vector as floats of unit length: dot_product similarity requires it of documents and
+    queries alike; vectors that already are (the models normalise) are kept bit for bit."""
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    if norm > 0 and abs(norm - 1.0) > 1e-4:
+        array = array / norm
+    return [float(x) for x in array]
 
 
 def msearch_lines(index: str, bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,6 +153,12 @@ def bm25_body(text: str, flt: ProfileFilter, size: int) -> dict[str, Any]:
 def items_body(profile_id: str, size: int) -> dict[str, Any]:
     return {"query": {"term": {"profile_id": profile_id}}, "size": size,
             "sort": [{"role": "asc"}, {"pos": "asc"}]}
+
+
+def items_many_body(profile_ids: Sequence[str], size: int) -> dict[str, Any]:
+    """Items of many profiles in one search (the candidates of a match), in a stable order."""
+    return {"query": {"bool": {"filter": [items_of_query(profile_ids)]}}, "size": size,
+            "sort": [{"profile_id": "asc"}, {"role": "asc"}, {"pos": "asc"}]}
 
 
 def scan_items_body(profile_ids: Sequence[str], size: int) -> dict[str, Any]:
@@ -156,7 +188,8 @@ def alias_actions(swaps: dict[str, tuple[str, Sequence[str]]]) -> list[dict[str,
 
 
 def cosine(es_score: float) -> float:
-    """Elasticsearch reports (1 + cosine) / 2 for cosine similarity; Hit.score is the cosine."""
+    """Elasticsearch reports (1 + dot) / 2 for dot_product on float unit vectors (the same as
+    for cosine); Hit.score is the cosine."""
     return 2.0 * float(es_score) - 1.0
 
 

@@ -128,28 +128,10 @@ class SqliteStore:
         return self._conn().execute("SELECT count(*) FROM profiles WHERE kind = ?", (kind,)).fetchone()[0]
 
     def search(self, kind: str, flt: ProfileFilter, offset: int, limit: int) -> tuple[list[dict], int]:
-        where, args = ["p.kind = ?"], [kind]
-        for column, values in (("country", flt.countries), ("sector", flt.sectors), ("org_type", flt.org_types)):
-            if values:
-                where.append(f"p.{column} IN ({','.join('?' * len(values))})")
-                args.extend(sorted(values))
-        if flt.exclude_countries:
-            where.append(f"p.country NOT IN ({','.join('?' * len(flt.exclude_countries))})")
-            args.extend(sorted(flt.exclude_countries))
-        if flt.clusters:
-            where.append("EXISTS (SELECT 1 FROM json_each(p.clusters) j WHERE j.value IN "
-                         f"({','.join('?' * len(flt.clusters))}))")
-            args.extend(sorted(flt.clusters))
-        if flt.ids is not None:
-            where.append(f"p.id IN ({','.join('?' * len(flt.ids))})")
-            args.extend(sorted(flt.ids))
-        if flt.exclude_ids:
-            where.append(f"p.id NOT IN ({','.join('?' * len(flt.exclude_ids))})")
-            args.extend(sorted(flt.exclude_ids))
+        sql, args = _filter_sql(kind, flt)
         if flt.text:
-            where.append("p.rowid IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)")
+            sql += " AND p.rowid IN (SELECT rowid FROM profiles_fts WHERE profiles_fts MATCH ?)"
             args.append(_fts_query(flt.text))
-        sql = " AND ".join(where)
         conn = self._conn()
         try:
             total = conn.execute(f"SELECT count(*) FROM profiles p WHERE {sql}", args).fetchone()[0]
@@ -160,6 +142,21 @@ class SqliteStore:
         except sqlite3.OperationalError as exc:
             raise BackendUnavailableError(f"embedded store query failed: {exc}") from exc
         return [json.loads(r[0]) for r in rows], total
+
+    def lexical(self, kind: str, text: str, flt: ProfileFilter, limit: int) -> list[str]:
+        """Profile ids ranked by FTS5's BM25 for any word of `text` (the filter's own text aside)."""
+        words = re.findall(r"\w+", text)[:32]
+        if not words or limit <= 0:
+            return []
+        sql, args = _filter_sql(kind, flt)
+        try:
+            rows = self._conn().execute(
+                "SELECT p.id FROM profiles_fts JOIN profiles p ON p.rowid = profiles_fts.rowid "
+                f"WHERE profiles_fts MATCH ? AND {sql} ORDER BY bm25(profiles_fts), p.id LIMIT ?",
+                [" OR ".join(f'"{w}"' for w in words), *args, limit]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise BackendUnavailableError(f"embedded store query failed: {exc}") from exc
+        return [r[0] for r in rows]
 
     def items(self, kind: str, pid: str, dims: int) -> list[Item]:
         rows = self._conn().execute(
@@ -213,6 +210,29 @@ class SqliteStore:
     def all_ids(self, kind: str) -> list[str]:
         return [r[0] for r in self._conn().execute(
             "SELECT id FROM profiles WHERE kind = ? ORDER BY id", (kind,))]
+
+
+def _filter_sql(kind: str, flt: ProfileFilter) -> tuple[str, list[Any]]:
+    """WHERE clause (on `profiles p`) and arguments of a filter, without its text."""
+    where, args = ["p.kind = ?"], [kind]
+    for column, values in (("country", flt.countries), ("sector", flt.sectors), ("org_type", flt.org_types)):
+        if values:
+            where.append(f"p.{column} IN ({','.join('?' * len(values))})")
+            args.extend(sorted(values))
+    if flt.exclude_countries:
+        where.append(f"p.country NOT IN ({','.join('?' * len(flt.exclude_countries))})")
+        args.extend(sorted(flt.exclude_countries))
+    if flt.clusters:
+        where.append("EXISTS (SELECT 1 FROM json_each(p.clusters) j WHERE j.value IN "
+                     f"({','.join('?' * len(flt.clusters))}))")
+        args.extend(sorted(flt.clusters))
+    if flt.ids is not None:
+        where.append(f"p.id IN ({','.join('?' * len(flt.ids))})")
+        args.extend(sorted(flt.ids))
+    if flt.exclude_ids:
+        where.append(f"p.id NOT IN ({','.join('?' * len(flt.exclude_ids))})")
+        args.extend(sorted(flt.exclude_ids))
+    return " AND ".join(where), args
 
 
 def _fts_body(doc: dict[str, Any]) -> str:

@@ -25,6 +25,9 @@ class VectorSet:
         self._hnsw = None
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     def __len__(self) -> int:
         return int(self._alive[: self._n].sum())
 

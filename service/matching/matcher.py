@@ -17,6 +17,7 @@ from service.matching.disclosure import candidate_views, restricted_seeker, retr
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
+from service.matching.hybrid import fuse_lexical
 from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
@@ -171,6 +172,8 @@ class Matcher:
         if not best and seeker.profile_vector is not None:
             collect("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])
         ranked = sorted(best, key=lambda pid: -best[pid])
+        if seeker.kind is None:  # a free-text need: hybrid retrieval hook (service/matching/hybrid.py)
+            ranked = fuse_lexical(self.index, target, seeker.needs[0]["text"], flt, ranked, self.cfg)
         return ranked[: retrieval["max_candidates"]]
 
     def gap_vectors_warm(self) -> None:

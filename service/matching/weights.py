@@ -59,6 +59,9 @@ class _MatchingSchema(Schema):
     cross_border = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     scope = fields.Dict(keys=fields.String(), values=_Range(), required=True)
     capacity = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    # Free-text needs: BM25 fused with kNN at retrieval (service/matching/hybrid.py).
+    hybrid = fields.Dict(keys=fields.String(validate=validate.OneOf(["weight", "lexical_k"])),
+                         values=fields.Float(validate=validate.Range(min=0, max=1_000)), load_default=dict)
 
     @validates_schema
     def complete(self, data: dict[str, Any], **_: Any) -> None:

@@ -58,7 +58,12 @@ class _Timed:
 
 
 def raw_encode(embedder: Any, queries: list[str], documents: list[str]) -> float:
-    model = embedder.model
+    model = getattr(embedder, "model", None)
+    if model is None:  # the ONNX backends (MAILLON_EMBED_BACKEND): their own batch encode is the raw one
+        t0 = time.perf_counter()
+        embedder.encode_queries(queries)
+        embedder.encode_documents(documents)
+        return time.perf_counter() - t0
     opts = {"batch_size": embedder.batch_size, "normalize_embeddings": True,
             "convert_to_numpy": True, "show_progress_bar": False}
     t0 = time.perf_counter()

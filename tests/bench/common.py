@@ -101,7 +101,8 @@ def get_embedder() -> Any:
         from service.settings import load_settings
 
         settings = load_settings()
-        _embedder = load_embedder(settings.model_name, settings.models_dir, settings.embed_batch_size)
+        _embedder = load_embedder(settings.model_name, settings.models_dir, settings.embed_batch_size,
+                                  settings.embed_backend)
     return _embedder
 
 

@@ -254,3 +254,12 @@ def test_hybrid_fuses_text_and_vectors(loaded: Any) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     german = loaded.hybrid("clusters", "alimentos", axis(6), 3, ProfileFilter(countries=frozenset({"DE"})))
     assert [h.profile_id for h in german] == ["de-luft"]
+
+
+def test_lexical_ranks_profiles_naming_the_words_within_the_filter(loaded: Any) -> None:
+    """BM25 for free-text needs (hybrid retrieval): FTS5 on the embedded store, BM25 on ES."""
+    ranked = loaded.lexical("clusters", "Präzisionsbearbeitung Flugzeugteilen", 5, ProfileFilter())
+    assert ranked[:1] == ["de-luft"]
+    assert "de-luft" not in loaded.lexical("clusters", "Präzisionsbearbeitung", 5,
+                                           ProfileFilter(exclude_countries=frozenset({"DE"})))
+    assert loaded.lexical("clusters", "?!", 5, ProfileFilter()) == []

@@ -1,0 +1,24 @@
+"""Hybrid retrieval for free-text needs: the kNN candidates fused with a BM25 ranking of the
+same text, so that rare exact terms (a certification such as EN 9100, a product code, a material
+grade) bring in the profiles that name them. Both backends rank lexically (Elasticsearch BM25,
+SQLite FTS5); the weight of the lexical ranking is `hybrid.weight` in matching.yaml
+(0: kNN only). This is the only place the matcher calls it from (Matcher.retrieve)."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.index.base import ProfileFilter
+from service.index.fusion import reciprocal_rank_fusion
+
+
+def fuse_lexical(index: Any, target: str, text: str, flt: ProfileFilter, semantic: list[str],
+                 cfg: dict[str, Any]) -> list[str]:
+    """Candidate ids, best first: weighted reciprocal-rank fusion of the semantic ranking and
+    the BM25 ranking (as many lexical candidates as kNN ones per need)."""
+    hybrid = cfg.get("hybrid") or {}
+    weight = float(hybrid.get("weight", 0.0))
+    lexical = getattr(index, "lexical", None)
+    if weight <= 0 or lexical is None or not text.strip():
+        return semantic
+    words = lexical(target, text, int(hybrid.get("lexical_k", cfg["retrieval"]["per_need_k"])), flt)
+    return [pid for pid, _ in reciprocal_rank_fusion([semantic, words], weights=[1.0, weight])]

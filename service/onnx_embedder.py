@@ -1,0 +1,189 @@
+"""The embedding model on ONNX Runtime: exported once, offline, from the rebuilt local model
+folder (float32, then int8 weights by dynamic quantisation), and run with the folder's own
+tokenizer, prompts, pooling and normalisation, so vectors match the PyTorch backend's.
+
+sentence-transformers' own ONNX backend needs `optimum`, whose releases pin transformers 4.x
+(this service runs 5.x); the export and the session here are the same two steps without it:
+torch.onnx for the graph and onnxruntime's quantiser for int8.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+BACKENDS = ("torch", "onnx", "onnx-int8")
+# Fused graphs (attention, skip layer norm, GELU): the names change with the export recipe.
+FILES = {"onnx": "model_fused.onnx", "onnx-int8": "model_fused_qint8.onnx"}
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def export_onnx(folder: Path, backend: str) -> Path:
+    """The ONNX file of `backend` for a sentence-transformers folder, exported on first need
+    into <folder>/onnx/ (atomically: concurrent processes never read half a file)."""
+    target = folder / "onnx" / FILES[backend]
+    if target.is_file():
+        return target
+    if backend == "onnx-int8":
+        source = export_onnx(folder, "onnx")
+        _atomic(target, lambda tmp: _quantise(source, tmp))
+    else:
+        _atomic(target, lambda tmp: _export_float(folder, tmp))
+    return target
+
+
+def _atomic(target: Path, build: Any) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        log.info("exporting %s (once)", target)
+        build(tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_float(folder: Path, out: Path) -> None:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    hf = getattr(model[0], "auto_model", None)
+    if hf is None:
+        raise ConfigurationError(f"MAILLON_EMBED_BACKEND=onnx needs a transformer model; {folder} has none")
+    # Plain attention ops, which onnxruntime's optimiser fuses into one Attention kernel.
+    hf.set_attn_implementation("eager")
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hf = hf
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.hf(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+
+    sample = model.tokenizer(["query: un exemple", "passage: an example text"], padding=True, return_tensors="pt")
+    args = (sample["input_ids"], sample["attention_mask"], torch.zeros_like(sample["input_ids"]))
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
+    raw = out.with_name(out.name + ".raw")
+    try:
+        with torch.no_grad():
+            torch.onnx.export(LastHiddenState().eval(), args, str(raw), input_names=list(_INPUTS),
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
+                              dynamo=False)
+        _fuse(raw, out, int(hf.config.num_attention_heads), int(hf.config.hidden_size))
+    finally:
+        raw.unlink(missing_ok=True)
+
+
+def _fuse(raw: Path, out: Path, heads: int, hidden: int) -> None:
+    """onnxruntime's transformer optimiser (what optimum's O2 level runs): fused attention,
+    skip layer norm and GELU kernels, same float32 weights."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimize_model(str(raw), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1).save_model_to_file(
+        str(out))
+
+
+def _quantise(source: Path, out: Path) -> None:
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The fused kernels are contrib ops that shape inference cannot type: their outputs are float.
+    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+
+
+class OnnxEmbedder:
+    """Same interface as SentenceTransformerEmbedder. The session is opened per process on
+    first use: onnxruntime's thread pool must not be inherited across a fork."""
+
+    def __init__(self, folder: Path, name: str, backend: str, batch_size: int = 64, threads: int = 0) -> None:
+        from transformers import AutoTokenizer
+
+        self.name, self.backend, self.batch_size, self.threads = name, backend, batch_size, threads
+        self.path = export_onnx(folder, backend)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        st_config = _read(folder / "sentence_bert_config.json")
+        self.max_length = int(st_config.get("max_seq_length") or 512)
+        self.prompts = _read(folder / "config_sentence_transformers.json").get("prompts") or {}
+        pooling = _read(folder / "1_Pooling" / "config.json")
+        self.dims = int(pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension"))
+        self.mode = "cls" if pooling.get("pooling_mode_cls_token") or pooling.get("pooling_mode") == "cls" else "mean"
+        self._session: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def after_fork(self) -> None:
+        self._session, self._lock = None, threading.Lock()
+
+    def _open(self) -> Any:
+        if self._session is None or self._pid != os.getpid():
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            if self.threads:
+                options.intra_op_num_threads = self.threads
+            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            self._pid = os.getpid()
+        return self._session
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.prompts.get("query", ""))
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.prompts.get("document", ""))
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        if not texts:
+            return out
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths pad less
+        with self._lock:
+            session = self._open()
+            for start in range(0, len(texts), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                out[rows] = self._batch(session, [prompt + texts[i] for i in rows])
+        return out
+
+    def _batch(self, session: Any, texts: list[str]) -> np.ndarray:
+        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
+        ids = enc["input_ids"].astype(np.int64)
+        mask = enc["attention_mask"].astype(np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask,
+                 "token_type_ids": enc.get("token_type_ids", np.zeros_like(ids)).astype(np.int64)}
+        hidden = session.run(["last_hidden_state"], feeds)[0]
+        if self.mode == "cls":
+            pooled = hidden[:, 0]
+        else:
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError as exc:
+        raise ConfigurationError(f"model file {path}: {exc}") from exc
+
+
+def drop_exports(folder: Path) -> None:
+    """Remove the exported files (the next load exports again), e.g. after a model rebuild."""
+    shutil.rmtree(folder / "onnx", ignore_errors=True)
