@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.access.keys import SYSTEM
+from service.access.keys import SYSTEM, Principal
 from service.index.base import ProfileFilter
 
 DEMO_EVENT = "demo-aero-days"
@@ -28,13 +28,16 @@ def _event(services: Any) -> dict[str, Any]:
     sector = (services.index.get("members", DEMO_SME) or {}).get("sector", "aeronautics")
     found = services.index.search("members", ProfileFilter(sectors=frozenset({sector})), 0, PARTICIPANTS)
     ids = [DEMO_SME] + [d["id"] for d in found.items if d["id"] != DEMO_SME][: PARTICIPANTS - 1]
-    pids = [events.register(DEMO_EVENT, {"member_id": mid})["id"] for mid in ids]
+    # The demo's members register themselves (an organiser could only invite them).
+    as_member = {mid: services.event_service(Principal(f"demo:{mid}", "member", mid)) for mid in ids}
+    pids = [as_member[mid].register(DEMO_EVENT, {"member_id": mid})["id"] for mid in ids]
     for i, frm in enumerate(pids[1:12], 1):  # some traffic for the dashboard and the SME's inbox
-        to = pids[0] if i % 3 == 0 else pids[(i * 7) % len(pids)]
-        if to != frm:
-            req = events.send_request(DEMO_EVENT, frm, {"to": to, "note": "Rencontre au salon ?", "priority": 2})
-            if i % 4 == 1:
-                events.answer(DEMO_EVENT, req["id"], accept=True)
+        to = 0 if i % 3 == 0 else (i * 7) % len(pids)
+        if pids[to] != frm:
+            req = as_member[ids[i]].send_request(DEMO_EVENT, frm, {"to": pids[to], "note": "Rencontre au salon ?",
+                                                                   "priority": 2})
+            if i % 4 == 1:  # only the member a request is addressed to answers it
+                as_member[ids[to]].answer(DEMO_EVENT, req["id"], accept=True)
     return event
 
 

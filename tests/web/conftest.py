@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from indexers.pipeline import ingest
 from indexers.sources import read_records
 from service import EXTENSION, create_app
-from service.access.keys import SYSTEM
+from service.access.keys import SYSTEM, Principal
 from service.index.base import ProfileFilter
 from service.local_redis import LocalRedis
 
@@ -42,7 +42,9 @@ def seed(app) -> dict:
     events.create_event({**EVENT, "owner": "org-a"})
     members = sorted(d["id"] for d in svc.index.search("members", ProfileFilter(), 0, 50).items)
     outsider = "t-it-wine"  # a member not registered at the event
-    pids = {m: events.register("fair-1", {"member_id": m, "contact": {"email": f"{m}@example.org"}})["id"]
+    # Each member registers itself (an organiser could only invite it: consent for contact).
+    pids = {m: svc.event_service(Principal(f"test:{m}", "member", m)).register(
+                "fair-1", {"member_id": m, "contact": {"email": f"{m}@example.org"}})["id"]
             for m in members if m != outsider}
     return {"members": members, "outsider": outsider, "pids": pids}
 
@@ -158,3 +160,8 @@ def mail_stack(data_dir: Path, embedder, public_url: str) -> Iterator:
 def mail_app(tmp_path_factory: pytest.TempPathFactory, embedder, inbox: Inbox) -> Iterator:
     with mail_stack(tmp_path_factory.mktemp("web-mail"), embedder, "https://maillon.example") as app:
         yield app
+
+
+def as_member(app, member_id: str):
+    """The events service as a member acting for itself (only the addressee answers a request)."""
+    return app.extensions[EXTENSION].event_service(Principal(f"test:{member_id}", "member", member_id))

@@ -11,7 +11,7 @@ import pytest
 
 from service import EXTENSION
 from service.access.keys import SYSTEM
-from tests.web.conftest import Inbox, browser, post, signed_in
+from tests.web.conftest import Inbox, as_member, browser, post, signed_in
 
 
 def _text(message: email.message.EmailMessage) -> str:
@@ -93,10 +93,9 @@ def test_delivery_failure_is_recorded_for_a_retry(tmp_path: Path, mail_app) -> N
 def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox) -> None:
     svc = mail_app.extensions[EXTENSION]
     pids = mail_app.config["seeded"]["pids"]
-    events = svc.event_service(SYSTEM)
     for frm, to in (("t-fr-sme", "t-es-machinist"), ("t-de-busy", "t-es-machinist")):
-        req = events.send_request("fair-1", pids[frm], {"to": pids[to], "priority": 3})
-        events.answer("fair-1", req["id"], accept=True)
+        req = as_member(mail_app, frm).send_request("fair-1", pids[frm], {"to": pids[to], "priority": 3})
+        as_member(mail_app, to).answer("fair-1", req["id"], accept=True)
     svc.agenda_service(SYSTEM).generate("fair-1", "preliminary", time_limit_s=5)
     organiser = signed_in(mail_app, "organiser", "org-a")
     before = len(inbox.messages)

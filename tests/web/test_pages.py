@@ -6,7 +6,7 @@ import io
 
 from service import EXTENSION
 from service.access.keys import SYSTEM
-from tests.web.conftest import browser, csrf_of, post, signed_in
+from tests.web.conftest import as_member, browser, csrf_of, post, signed_in
 
 
 def test_root_leads_to_signin_and_headers_forbid_off_host(web_app) -> None:
@@ -114,9 +114,9 @@ def test_organiser_import_reports_bad_rows_and_keeps_good_ones(web_app, seeded) 
 def test_calendar_feed_by_secret_token(web_app, seeded) -> None:
     svc = web_app.extensions[EXTENSION]
     me = seeded["pids"]["t-fr-sme"]
-    events = svc.event_service(SYSTEM)
-    req = events.send_request("fair-1", me, {"to": seeded["pids"]["t-de-anodiser"], "priority": 3})
-    events.answer("fair-1", req["id"], accept=True)
+    req = as_member(web_app, "t-fr-sme").send_request("fair-1", me, {"to": seeded["pids"]["t-de-anodiser"],
+                                                                      "priority": 3})
+    as_member(web_app, "t-de-anodiser").answer("fair-1", req["id"], accept=True)
     svc.agenda_service(SYSTEM).generate("fair-1", "preliminary", time_limit_s=5)
     client = signed_in(web_app, "member", "t-fr-sme")
     page = client.get("/app/events/fair-1/agenda").get_data(as_text=True)
@@ -162,9 +162,10 @@ def test_organiser_creates_an_event_with_errors_next_to_fields(web_app) -> None:
 
 def test_organiser_prints_pdf_agendas_and_table_sheets(web_app, seeded) -> None:
     svc = web_app.extensions[EXTENSION]
-    events, pids = svc.event_service(SYSTEM), seeded["pids"]
-    req = events.send_request("fair-1", pids["t-fr-sme"], {"to": pids["t-de-anodiser"], "priority": 3})
-    events.answer("fair-1", req["id"], accept=True)
+    pids = seeded["pids"]
+    req = as_member(web_app, "t-fr-sme").send_request("fair-1", pids["t-fr-sme"], {"to": pids["t-de-anodiser"],
+                                                                                  "priority": 3})
+    as_member(web_app, "t-de-anodiser").answer("fair-1", req["id"], accept=True)
     svc.agenda_service(SYSTEM).generate("fair-1", "preliminary", time_limit_s=5)
     client = signed_in(web_app, "organiser", "org-a")
     agendas = client.get("/app/events/fair-1/print/participants.pdf")
