@@ -109,7 +109,7 @@ def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox
     assert machinist["Subject"] == "Your agenda for Salon Aéro B2B"
     assert "Mécanique de Précision Garonne" in text and "Oberflächen Müller AG" in text
 
-    events.cancel_participant("fair-1", pids["t-de-busy"])
+    svc.event_service(SYSTEM).cancel_participant("fair-1", pids["t-de-busy"])
     svc.agenda_service(SYSTEM).generate("fair-1", "preliminary", time_limit_s=5)
     before = len(inbox.messages)
     again = post(organiser, "/app/events/fair-1/publish", token_page="/app/events/fair-1")
