@@ -61,9 +61,10 @@ def test_from_match_to_agreement_and_figures(story_app) -> None:
     event = organiser.post("/events", json={
         "title": "Rencontres d'affaires Aéro 2026", "days": ["2026-10-06"], "timezone": "Europe/Paris",
         "sessions": [{"start": "09:00", "end": "12:30"}], "slot_minutes": 20, "num_tables": 5}).get_json()["id"]
-    p_sme = organiser.post(f"/events/{event}/participants", json={"member_id": "t-fr-sme"}).get_json()["id"]
-    p_ano = organiser.post(f"/events/{event}/participants", json={"member_id": "t-de-anodiser"}).get_json()["id"]
-    p_esp = organiser.post(f"/events/{event}/participants", json={"member_id": "t-es-machinist"}).get_json()["id"]
+    # Members register themselves (an organiser could only invite them: consent for contact).
+    p_sme = sme.post(f"/events/{event}/participants", json={"member_id": "t-fr-sme"}).get_json()["id"]
+    p_ano = anodiser.post(f"/events/{event}/participants", json={"member_id": "t-de-anodiser"}).get_json()["id"]
+    p_esp = outsider.post(f"/events/{event}/participants", json={"member_id": "t-es-machinist"}).get_json()["id"]
     rid = sme.post(f"/events/{event}/participants/{p_sme}/requests",
                    json={"to": p_ano, "note": "Anodisation de pièces 7075?"}).get_json()["id"]
     declined = outsider.post(f"/events/{event}/participants/{p_esp}/requests", json={"to": p_ano}).get_json()["id"]

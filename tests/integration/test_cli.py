@@ -35,7 +35,8 @@ def test_ingest_exit_codes_and_match_table(tmp_path, monkeypatch, embedder) -> N
     assert run("--data-dir", data_dir, "ingest", "members", str(empty)).exit_code == 2
     # A file that cannot be read does not stop the files after it on the same command line.
     good = tmp_path / "good.jsonl"
-    good.write_text('{"id": "cli-1", "name": "Atelier Nord", "country": "FR", "sector": "aeronautics"}\n')
+    good.write_text('{"id": "cli-1", "name": "Atelier Nord", "country": "FR", "sector": "aeronautics", '
+                    '"description": "Usinage de pièces aéronautiques en titane"}\n')
     several = run("--data-dir", data_dir, "ingest", "members", str(empty), str(tmp_path / "broken.xlsx"), str(good))
     assert several.exit_code == 2 and "good.jsonl: 1 read, 1 new" in several.output, several.output
     table = run("--data-dir", data_dir, "match", "--cluster", "t-fr-aero", "--limit", "3")

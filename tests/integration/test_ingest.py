@@ -129,8 +129,9 @@ def test_every_kind_of_bad_row_is_located_and_the_rest_lands(tmp_path, embedder,
 
 def test_duplicate_ids_reported_wherever_they_are(tmp_path, embedder, domain) -> None:
     """A repeated id 299 lines after the first, across batches: the first lands, the later is an error."""
-    lines = ["id,name,country,sector"] + [f"m-{n},Firma {n},DE,aeronautics" for n in range(300)]
-    lines.insert(301, "m-1,Doppelgänger,FR,aeronautics")
+    lines = ["id,name,country,sector,description"] + [
+        f"m-{n},Firma {n},DE,aeronautics,Fräsen von Aluminiumteilen" for n in range(300)]
+    lines.insert(301, "m-1,Doppelgänger,FR,aeronautics,Usinage de pièces")
     path = tmp_path / "dup.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     index = EmbeddedIndex(tmp_path / "s.sqlite3")
