@@ -53,10 +53,11 @@ def demo_cmd(ctx: click.Context, serve: bool, port: int) -> None:
         root.obj["data_dir"] = Path("var/demo")
     services = services_of(ctx)
     banner = run_demo(services, port)
+    if serve:
+        serve_api(services, "127.0.0.1", port, 1, banner)  # printed once the server is up
+        return
     for line in banner:
         click.echo(line)
-    if serve:
-        serve_api(services, "127.0.0.1", port, 1, banner)
 
 
 @main.command("reindex")
