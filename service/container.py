@@ -166,7 +166,7 @@ class Services:
     def agenda_service(self, caller: Principal) -> AgendaService:
         from service.agenda.service import AgendaService
 
-        return AgendaService(self.event_service(caller), lambda: self.queue)
+        return AgendaService(self.event_service(caller), lambda: self.queue, lambda: self.match_service(caller))
 
     def profile_service(self, caller: Principal) -> ProfileService:
         from service.profiles import ProfileService

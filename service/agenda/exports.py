@@ -21,11 +21,13 @@ def meeting_uid(event: str, a: str, b: str) -> str:
 
 
 def participant_agenda(instance: Instance, schedule: Schedule, pid: str,
-                       cancelled: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                       cancelled: list[dict[str, Any]] | None = None,
+                       why: dict[tuple[str, str], list[str]] | None = None) -> dict[str, Any]:
     """JSON-friendly agenda of one participant, meetings in time order.
 
     `cancelled` meetings ({"a", "b", "slot", "table", "reason"}) are listed with status
-    "cancelled" and their reason, so that nobody waits at a table for a ghost.
+    "cancelled" and their reason, so that nobody waits at a table for a ghost. `why` are the
+    match reasons per pair (service.agenda.reasons); given, each row carries its own.
     """
     pmap = instance.participant_map()
     me = pmap[pid]
@@ -37,6 +39,9 @@ def participant_agenda(instance: Instance, schedule: Schedule, pid: str,
             row = _row(instance, pmap, pid, c["b"] if c["a"] == pid else c["a"], c["slot"],
                        c["table"], "cancelled", c)
             rows.append({**row, "reason": c.get("reason") or "cancelled"})
+    if why is not None:
+        for row in rows:
+            row["why"] = why.get(pair_key(pid, row["with"]["id"]), [])
     rows.sort(key=lambda r: (r["start"], r["status"] == "cancelled"))
     return {"event": instance.name, "title": instance.event.get("title"),
             "participant": {"id": me.id, "name": me.name, "fixed_table": me.fixed_table,
@@ -115,7 +120,8 @@ def _when(iso: str, tz: str | None) -> datetime:
 
 
 def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: str | None,
-           stamp: datetime, notes: dict[tuple[str, str], list[str]]) -> Event:
+           stamp: datetime, notes: dict[tuple[str, str], list[str]],
+           why: dict[tuple[str, str], list[str]]) -> Event:
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
@@ -137,7 +143,9 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
              f"Table: {table}"]
     if other and other.sector:
         lines.append(f"Sector: {other.sector}")
-    lines += [f"Why: {note}" for note in notes.get(pair_key(entry["a"], entry["b"]), [])]
+    pair = pair_key(entry["a"], entry["b"])
+    lines += [f"Why: {reason}" for reason in why.get(pair, [])]
+    lines += [f"Note: {note}" for note in notes.get(pair, [])]
     if entry["cancelled"]:
         lines.insert(0, f"CANCELLED: {entry.get('reason') or 'this meeting no longer takes place'}")
     ev.add("description", "\n".join(lines))
@@ -148,12 +156,13 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
 def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any]],
                     tz: str | None = None, stamp: datetime | None = None,
                     method: str = "PUBLISH",
-                    notes: dict[tuple[str, str], list[str]] | None = None) -> bytes:
+                    notes: dict[tuple[str, str], list[str]] | None = None,
+                    why: dict[tuple[str, str], list[str]] | None = None) -> bytes:
     """Calendar of one participant from a state built by update_sequences.
 
     method="PUBLISH" carries live meetings plus cancelled ones (STATUS:CANCELLED);
-    method="CANCEL" carries only the cancelled ones, for iTIP mail clients. `notes` are
-    the requests' notes per pair: why the two wanted to meet.
+    method="CANCEL" carries only the cancelled ones, for iTIP mail clients. Per pair,
+    `why` are the match reasons (service.agenda.reasons) and `notes` the requests' notes.
     """
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     cal = Calendar()
@@ -168,7 +177,7 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
             continue
         if method == "CANCEL" and not entry["cancelled"]:
             continue
-        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}))
+        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {}))
     if tz:
         cal.add_missing_timezones()
     return cal.to_ical()
@@ -205,10 +214,11 @@ def _env() -> Environment:
 
 
 def participant_html(instance: Instance, schedule: Schedule, pids: list[str] | None = None,
-                     cancelled: list[dict[str, Any]] | None = None) -> str:
-    """Printable agendas, one page per participant."""
+                     cancelled: list[dict[str, Any]] | None = None,
+                     why: dict[tuple[str, str], list[str]] | None = None) -> str:
+    """Printable agendas, one page per participant; `why`: match reasons per pair."""
     pids = pids if pids is not None else [p.id for p in instance.participants]
-    agendas = [participant_agenda(instance, schedule, pid, cancelled) for pid in pids]
+    agendas = [participant_agenda(instance, schedule, pid, cancelled, why) for pid in pids]
     return _env().get_template("participant.html").render(instance=instance, agendas=agendas)
 
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
+from service.agenda.format_errors import fail as _fail
+from service.agenda.format_errors import load as _load
+from service.agenda.format_errors import parse as _parse
 from service.agenda.model import (
     STATUSES,
     Delta,
@@ -18,7 +22,6 @@ from service.agenda.model import (
     Schedule,
     Slot,
 )
-from service.errors import InvalidRequestError
 
 INSTANCE_FORMAT = "b2b-sched-instance/1"
 DELTA_FORMAT = "b2b-sched-delta/1"
@@ -29,6 +32,20 @@ _PARTICIPANT_FIELDS = ("id", "name", "org_type", "country", "sector", "max_meeti
 
 def _int(**kw: Any) -> fields.Integer:
     return fields.Integer(strict=True, **kw)
+
+
+class TableRef(fields.Field):
+    """A fixed table: its 0-based index (the format) or its label (the table_labels extension,
+    docs/agenda-format.md); check_instance turns a label into the index."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 0:
+                raise ValidationError("Must be greater than or equal to 0.")
+            return value
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        raise ValidationError("a table index (an integer from 0) or a table label (a non-empty string)")
 
 
 class SlotSchema(Schema):
@@ -53,7 +70,7 @@ class ParticipantSchema(Schema):
     max_meetings = _int(allow_none=True, load_default=None, validate=validate.Range(min=0))
     availability = fields.List(fields.List(_int(), validate=validate.Length(equal=2)),
                                allow_none=True, load_default=None)
-    fixed_table = _int(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    fixed_table = TableRef(allow_none=True, load_default=None)
 
 
 class RequestSchema(Schema):
@@ -163,51 +180,6 @@ def unknown_fields(data: Mapping[str, Any], schema: type[Schema]) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- errors
-
-def _flatten(messages: Any, path: str = "") -> list[str]:
-    """Marshmallow's nested error dict -> ["participants[12].availability[1]: msg", ...]."""
-    out: list[str] = []
-    if isinstance(messages, Mapping):
-        for key, sub in messages.items():
-            if isinstance(key, int):
-                sub_path = f"{path}[{key}]"
-            elif key == "_schema":
-                sub_path = path
-            else:
-                sub_path = f"{path}.{key}" if path else str(key)
-            out.extend(_flatten(sub, sub_path))
-    elif isinstance(messages, list | tuple):
-        for m in messages:
-            out.extend(_flatten(m, path))
-    else:
-        out.append(f"{path or '<root>'}: {messages}")
-    return out
-
-
-def _fail(kind: str, errors: list[str]) -> InvalidRequestError:
-    shown = "; ".join(errors[:5]) + (f" (+{len(errors) - 5} more)" if len(errors) > 5 else "")
-    return InvalidRequestError(f"invalid {kind}: {shown}", errors=errors)
-
-
-def _parse(data: Mapping[str, Any] | str | bytes, kind: str) -> Mapping[str, Any]:
-    if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise _fail(kind, [f"<root>: not JSON ({exc})"]) from exc
-    if not isinstance(data, Mapping):
-        raise _fail(kind, ["<root>: expected a JSON object"])
-    return data
-
-
-def _load(schema: Schema, data: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise _fail(kind, _flatten(exc.messages)) from exc
-
-
 # ---------------------------------------------------------------- builders
 
 def _participant(d: Mapping[str, Any]) -> Participant:
@@ -226,7 +198,10 @@ def _request(d: Mapping[str, Any]) -> Request:
 
 
 def check_instance(inst: Instance, where: str = "") -> list[str]:
-    """Cross-field checks the schema cannot express; returns error strings with paths."""
+    """Cross-field checks the schema cannot express; returns error strings with paths.
+
+    A fixed table given by its label is replaced here by the table's index.
+    """
     errs: list[str] = []
     n = len(inst.slots)
     if inst.table_labels is not None:
@@ -236,6 +211,7 @@ def check_instance(inst: Instance, where: str = "") -> list[str]:
         dup = sorted({x for x in inst.table_labels if inst.table_labels.count(x) > 1})
         if dup:
             errs.append(f"table_labels: duplicate labels {dup}")
+    errs.extend(_resolve_table_labels(inst, where))
     for i, s in enumerate(inst.slots):
         if s.id != i:
             errs.append(f"slots[{i}].id: {s.id} != index {i}")
@@ -285,6 +261,19 @@ def check_instance(inst: Instance, where: str = "") -> list[str]:
             datetime.fromisoformat(r.created_at)
         except ValueError:
             errs.append(f"{path}.created_at: {r.created_at!r} is not an ISO datetime")
+    return errs
+
+
+def _resolve_table_labels(inst: Instance, where: str) -> list[str]:
+    errs = []
+    for i, p in enumerate(inst.participants):
+        if isinstance(p.fixed_table, str):
+            index = inst.table_index(p.fixed_table)
+            if index is None:
+                known = [inst.table_label(t) for t in range(min(inst.num_tables, 5))]
+                errs.append(f"{where}participants[{i}].fixed_table: no table labelled {p.fixed_table!r} "
+                            f"(labels: {', '.join(known)}{' …' if inst.num_tables > 5 else ''})")
+            inst.participants[i] = replace(p, fixed_table=index)
     return errs
 
 

@@ -55,6 +55,7 @@ class Problem:
     epool: list[bool] = field(default_factory=list)
     edge_of: dict[tuple[int, int], int] = field(default_factory=dict)
     adj: list[list[int]] = field(default_factory=list)  # edges per participant
+    slot_day: list[int] = field(default_factory=list)  # the day mask of each slot
 
     @property
     def n(self) -> int:
@@ -79,13 +80,22 @@ class Problem:
 
     def gaps(self, busy: int) -> int:
         """Idle slots between the first and last meeting of each day."""
-        total = 0
-        for dm in self.day_masks:
-            m = busy & dm
-            if m:
-                lo = (m & -m).bit_length() - 1
-                total += m.bit_length() - lo - m.bit_count()
-        return total
+        return sum(day_gaps(busy & dm) for dm in self.day_masks)
+
+    def gaps_change(self, busy: int, s: int, add: bool = True) -> int:
+        """gaps(busy with slot s added, or removed) - gaps(busy): only s's day can change,
+        so only it is counted (compaction asks this hundreds of thousands of times)."""
+        dm = self.slot_day[s]
+        day = busy & dm
+        after = day | (1 << s) if add else day & ~(1 << s)
+        return day_gaps(after) - day_gaps(day)
+
+
+def day_gaps(m: int) -> int:
+    """Idle slots between the first and last set bit of one day's mask."""
+    if not m:
+        return 0
+    return m.bit_length() - (m & -m).bit_length() + 1 - m.bit_count()
 
 
 def build_problem(instance: Instance) -> Problem:
@@ -108,6 +118,7 @@ def build_problem(instance: Instance) -> Problem:
     prob = Problem(instance, ids, index, n_slots, avail, cap, fixed, instance.pool_tables(),
                    [day_masks[d] for d in sorted(day_masks)])
     prob.adj = [[] for _ in ids]
+    prob.slot_day = [day_masks[s.day] for s in instance.slots]
     values: dict[tuple[str, str], int] = {}
     accepted: set[tuple[str, str]] = set()
     first: dict[tuple[str, str], str] = {}

@@ -59,10 +59,13 @@ def select_pairs(prob: Problem, values: Sequence[float] | None = None,
     for p, edges in enumerate(prob.adj):
         if len(edges) > cap[p]:
             row(((e, 1.0) for e in edges), cap[p])
-    pool_edges = [e for e in range(n_edges) if prob.epool[e]]
+    by_common: dict[int, list[int]] = {}  # pool edges by their common slots: few distinct masks
+    for e in range(n_edges):
+        if prob.epool[e]:
+            by_common.setdefault(prob.ecommon[e], []).append(e)
     for window in _windows(prob):
         # pool meetings that can only happen inside `window` share its tables
-        inside = [e for e in pool_edges if prob.ecommon[e] & ~window == 0]
+        inside = sorted(e for common, edges in by_common.items() if common & ~window == 0 for e in edges)
         if len(inside) > len(prob.pool) * window.bit_count():
             row(((e, 1.0) for e in inside), len(prob.pool) * window.bit_count())
     # y_p <= sum of p's edges: y_p is 1 only when p meets someone (continuous is enough:

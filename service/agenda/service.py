@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.agenda import exports
 from service.agenda.editing import EventEditing
 from service.agenda.formats import dump_schedule, load_schedule
 from service.agenda.model import Instance, Schedule, pair_key
 from service.agenda.operations import OnSiteOperations
+from service.agenda.reasons import Reasons, meeting_reasons
 from service.agenda.solver import solve
 from service.agenda.stats import schedule_stats
 from service.agenda.validate import validate_schedule
@@ -20,6 +21,9 @@ from service.errors import ConflictError, NotFoundError
 from service.events.service import EventService
 from service.events.tables import table_labels
 from service.queue import JobQueue, report_progress
+
+if TYPE_CHECKING:
+    from service.matching.service import MatchService
 
 SOLVE_JOB = "service.jobs.solve_agenda"
 
@@ -42,10 +46,12 @@ def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule |
 
 
 class AgendaService(OnSiteOperations, EventEditing):
-    def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None) -> None:
+    def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None,
+                 matches: Callable[[], MatchService] | None = None) -> None:
         self.events = events
         self.store = events.store
         self.queue = queue
+        self.matches = matches  # a provider: the model is only needed when reasons are exported
 
     @property
     def guard(self) -> Any:
@@ -155,13 +161,23 @@ class AgendaService(OnSiteOperations, EventEditing):
         for r in self.store.requests(event_id, participant=pid):
             if r.get("note") and r["status"] in ("accepted", "pending"):
                 notes.setdefault(pair_key(r["from"], r["to"]), []).append(r["note"])
+        partners = [e["b"] if e["a"] == pid else e["a"] for e in view.ics.values() if pid in (e["a"], e["b"])]
         return exports.participant_ics(view.instance, pid, view.ics, tz=event.get("timezone"),
-                                       notes=notes)
+                                       notes=notes, why=self._reasons(event_id, pid, partners))
 
     def participant_html(self, event_id: str, pid: str) -> str:
         self._as_participant(event_id, pid)
         view = self._current(event_id)
-        return exports.participant_html(view.instance, view.schedule, [pid], view.cancelled)
+        partners = [m.b if m.a == pid else m.a for m in view.schedule.meetings if pid in (m.a, m.b)]
+        partners += [c["b"] if c["a"] == pid else c["a"] for c in view.cancelled if pid in (c["a"], c["b"])]
+        return exports.participant_html(view.instance, view.schedule, [pid], view.cancelled,
+                                        why=self._reasons(event_id, pid, partners))
+
+    def _reasons(self, event_id: str, pid: str, partners: list[str]) -> Reasons:
+        """The matcher's reasons per pair; none without a matcher (a bare AgendaService)."""
+        if self.matches is None or not partners:
+            return {}
+        return meeting_reasons(self.events, self.matches, event_id, pid, partners)
 
     def table_html(self, event_id: str, table: int | None = None) -> str:
         self._manage(event_id)

@@ -36,6 +36,8 @@ class SlotState:
             self.log.append((1, e, s))
         u, v = self.p.eu[e], self.p.ev[e]
         bit = 1 << s
+        self.g[u] += self.p.gaps_change(self.busy[u], s)
+        self.g[v] += self.p.gaps_change(self.busy[v], s)
         self.busy[u] |= bit
         self.busy[v] |= bit
         self.at[u][s] = e
@@ -43,8 +45,6 @@ class SlotState:
         self.eslot[e] = s
         self.deg[u] += 1
         self.deg[v] += 1
-        self.g[u] = self.p.gaps(self.busy[u])
-        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] -= 1
             if self.pool_cap[s] == 0:
@@ -56,6 +56,8 @@ class SlotState:
             self.log.append((0, e, s))
         u, v = self.p.eu[e], self.p.ev[e]
         bit = 1 << s
+        self.g[u] += self.p.gaps_change(self.busy[u], s, add=False)
+        self.g[v] += self.p.gaps_change(self.busy[v], s, add=False)
         self.busy[u] &= ~bit
         self.busy[v] &= ~bit
         del self.at[u][s]
@@ -63,8 +65,6 @@ class SlotState:
         self.eslot[e] = -1
         self.deg[u] -= 1
         self.deg[v] -= 1
-        self.g[u] = self.p.gaps(self.busy[u])
-        self.g[v] = self.p.gaps(self.busy[v])
         if self.p.epool[e]:
             self.pool_cap[s] += 1
             self.pool_mask |= bit
@@ -76,7 +76,7 @@ class SlotState:
         cost = 0.0
         for q in (p.eu[e], p.ev[e]):
             b = self.busy[q]
-            cost += p.gaps(b | bit) - self.g[q]
+            cost += p.gaps_change(b, s)
             if not b & ((bit << 1) | (bit >> 1)):
                 cost += 0.25  # prefer extending an existing block
         return cost
@@ -153,9 +153,10 @@ class SlotState:
                     continue
                 self.remove(e)
                 best, best_gain = s, 0
+                left = self.g[u] + self.g[v]  # without e
                 for t in bits(self.free_slots(e) & self._useful(u, v)):
-                    bit = 1 << t
-                    after = self.p.gaps(self.busy[u] | bit) + self.p.gaps(self.busy[v] | bit)
+                    after = (left + self.p.gaps_change(self.busy[u], t)
+                             + self.p.gaps_change(self.busy[v], t))
                     if before - after > best_gain:
                         best, best_gain = t, before - after
                         if best_gain == before:  # no idle slot left for either: cannot do better

@@ -96,7 +96,7 @@ def test_ics_carries_stamp_description_location_and_name(client, solved):
     assert event.decoded("DTSTAMP").year >= 2026
     description = str(event["DESCRIPTION"])
     assert "Safran Seats" in description and "Table: Stand Safran" in description
-    assert "Why: Sièges, fixations" in description
+    assert "Note: Sièges, fixations" in description  # the request's note; no member profile, no reasons
     assert str(event["LOCATION"]) == "Table Stand Safran, Parc des expositions, Toulouse"
 
 

@@ -49,6 +49,8 @@ def test_four_steps(tiny_doc):
                         "status": "pending", "created_at": "2026-03-01T00:00:00Z"}]},
      "add_requests[0].to: unknown participant 'Q'"),
     ({"base_instance": "other"}, "base_instance:"),
+    ({"add_participants": [dict(NEW, fixed_table="Stand 7")]},
+     "add_participants[0].fixed_table: no table labelled 'Stand 7'"),
 ])
 def test_delta_errors_name_the_field(tiny_doc, kw, expected):
     with pytest.raises(InvalidRequestError) as exc:
@@ -89,3 +91,8 @@ def test_invalid_confirmed_meeting_is_reported_not_kept(tiny_doc):
     assert validate_schedule(inst, after) == []
     assert after.meta["confirmed_unplaceable"] == [{"a": "A", "b": "E", "slot": 1, "table": 0}]
     assert Meeting("A", "B", 0, 0) in after.meetings
+
+
+def test_delta_fixed_table_by_label(tiny_doc):
+    out = apply_delta(load_instance(tiny_doc), _delta(add_participants=[dict(NEW, fixed_table="2")]))
+    assert out.participants[-1].fixed_table == 1  # "Table 2" is index 1

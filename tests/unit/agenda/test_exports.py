@@ -67,3 +67,20 @@ def test_agenda_csv_html(tiny_doc):
     html = participant_html(inst, sched, ["A"])
     assert "Beta" in html and "Gamma" in html
     assert "Table 3" in table_html(inst, sched, [2])
+
+
+def test_reasons_and_notes_in_ics_and_html(tiny_doc):
+    inst = load_instance({**tiny_doc, "table_labels": ["1", "2", "Stand Gamma"]})
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0), Meeting("A", "C", 3, 2)])
+    why = {("A", "B"): ["Beta (DE): their offer “anodising” answers your need “surface treatment”."]}
+    notes = {("A", "B"): ["rencontré à Hanovre"], ("A", "C"): ["Termin bitte vormittags"]}
+    ics = participant_ics(inst, "A", update_sequences("tiny", sched), notes=notes, why=why)
+    text = {str(e["SUMMARY"]): str(e["DESCRIPTION"]).splitlines() for e in Calendar.from_ical(ics).walk("VEVENT")}
+    assert text["B2B meeting: Beta"] == [
+        "Meeting with Beta (SME, DE)", "Table: 1", "Sector: aero",
+        "Why: Beta (DE): their offer “anodising” answers your need “surface treatment”.",
+        "Note: rencontré à Hanovre"]
+    assert text["B2B meeting: Gamma"][1:] == ["Table: Stand Gamma", "Sector: aero", "Note: Termin bitte vormittags"]
+    page = participant_html(inst, sched, ["A"], why=why)
+    assert "<th>Why</th>" in page and "answers your need" in page
+    assert "<th>Why</th>" not in participant_html(inst, sched, ["A"])  # no reasons asked: no column

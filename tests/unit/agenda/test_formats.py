@@ -1,6 +1,7 @@
 """Loading and dumping the interchange files; every error names the faulty field."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -123,3 +124,38 @@ def test_table_labels_round_trip_and_are_checked(tiny_doc):
     assert load_instance(tiny_doc).table_label(0) == "1"
     with pytest.raises(InvalidRequestError, match="table_labels: 2 labels for 3 tables"):
         load_instance({**tiny_doc, "table_labels": ["A", "B"]})
+
+
+def test_fixed_table_by_label_is_stored_as_the_index(tiny_doc):
+    doc = {**copy.deepcopy(tiny_doc), "table_labels": ["Stand Airbus Hall 1", "T2", "Salle Garonne"]}
+    doc["participants"][2]["fixed_table"] = "Salle Garonne"  # C, by label
+    doc["participants"][0]["fixed_table"] = " Stand Airbus Hall 1 "  # A, spaces around
+    inst = load_instance(doc)
+    assert [p.fixed_table for p in inst.participants] == [0, None, 2, None, None]
+    dumped = dump_instance(inst)  # files written keep the format's index
+    assert [p["fixed_table"] for p in dumped["participants"]] == [0, None, 2, None, None]
+    assert dump_instance(load_instance(dumped)) == dumped
+    plain = copy.deepcopy(tiny_doc)
+    plain["participants"][2]["fixed_table"] = "3"  # without table_labels, tables read 1, 2, 3
+    assert load_instance(plain).participants[2].fixed_table == 2
+
+
+@pytest.mark.parametrize("labels,fixed,expected", [
+    (["A", "B", "C"], "Stand 9", "participants[2].fixed_table: no table labelled 'Stand 9' (labels: A, B, C)"),
+    (None, "0", "participants[2].fixed_table: no table labelled '0' (labels: 1, 2, 3)"),
+    (None, "", "participants[2].fixed_table: a table index (an integer from 0) or a table label"),
+    (None, 1.5, "participants[2].fixed_table: a table index (an integer from 0) or a table label"),
+    (None, -1, "participants[2].fixed_table: Must be greater than or equal to 0."),
+    (["A", 2, "C"], 2, "table_labels[1]: Not a valid string."),
+    ("A, B, C", 2, "table_labels: Not a valid list."),
+    (["A", "A", "C"], 2, "table_labels: duplicate labels ['A']"),
+    (["A", "", "C"], 2, "table_labels[1]: Length must be between 1 and 80."),
+])
+def test_table_labels_and_fixed_table_errors_name_the_path(tiny_doc, labels, fixed, expected):
+    doc = copy.deepcopy(tiny_doc)
+    if labels is not None:
+        doc["table_labels"] = labels
+    doc["participants"][2]["fixed_table"] = fixed
+    with pytest.raises(InvalidRequestError) as err:
+        load_instance(doc)
+    assert any(e.startswith(expected) for e in err.value.errors), err.value.errors
