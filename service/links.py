@@ -1,4 +1,4 @@
-"""Value-chain links by meaning: the template links' labels as vectors (encoded once per process),
+"""Value-chain links by meaning: the template links' labels as vectors (encoded once per data dir),
 the mapping of a free-text label to a template link when the model says it is the same link, and
 the language of a text, read from how close it sits to the labels of each language."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 
 from service.domain_config import LANGS, DomainConfig
 from service.embeddings import Embedder
+from service.label_vectors import encode_labels
 
 _CACHE: dict[tuple[str, int], LinkVocabulary] = {}
 _CACHE_LOCK = threading.Lock()
@@ -37,7 +38,7 @@ class LinkVocabulary:
             if self._vectors is None:
                 texts = [self.labels[k].get(lang) or self.labels[k].get("en") or k for lang in LANGS
                          for k in self.keys]
-                flat = self.embedder.encode_queries(texts)
+                flat = encode_labels(self.embedder, texts)  # stored in the data dir after the first time
                 self._vectors = flat.reshape(len(LANGS), len(self.keys), -1)
             return self._vectors
 
