@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,8 @@ class Services:
     pipeline_overrides: dict[str, Any] | None = None
     # Which applied weights this process uses (service.cooperation.refresh_weights).
     weights_stamp: Any = None
+    # A command that embeds a text or two and exits: the quickest model to load (load_embedder).
+    one_shot: bool = False
 
     # -- clients --------------------------------------------------------------------------------
     @property
@@ -77,7 +80,7 @@ class Services:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    embedder = lazy_embedder(self.settings)
+                    embedder = lazy_embedder(self.settings, lambda: self.one_shot)
                     self.index.check_model(embedder.name, embedder.dims)  # a known model: not loaded yet
                     self._embedder = embedder
         return self._embedder
@@ -256,10 +259,11 @@ class Services:
             self._local_redis.stop()
 
 
-def lazy_embedder(settings: Settings) -> LazyEmbedder:
+def lazy_embedder(settings: Settings, one_shot: Callable[[], bool] = lambda: False) -> LazyEmbedder:
     """The configured model, loaded on its first encode; label vectors kept in the data dir."""
     def load() -> Embedder:
-        embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend)
+        embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend,
+                                 one_shot=one_shot())
         limit_threads(s.cpu_threads)  # torch is imported by now
         return embedder
 

@@ -101,7 +101,9 @@ def match_cmd(ctx: click.Context, consortium: bool, as_json: bool, **opts: Any) 
     """Rank complementary partners, with the reasons for each."""
     from service.cli.match import parse_request, print_consortia, print_page
 
-    service = services_of(ctx).match_service(SYSTEM)
+    services = services_of(ctx)
+    services.one_shot = True  # a free-text need is embedded once, then the process exits
+    service = services.match_service(SYSTEM)
     args = parse_request(opts, consortium)
     req = service.build_request(args)
     if consortium:
