@@ -89,3 +89,20 @@ def test_a_model_of_another_size_is_refused() -> None:
 def test_a_plain_embedder_encodes_labels_itself() -> None:
     model = CountingModel()
     assert encode_labels(model, ["Assemblage"]).shape == (1, 4) and model.encoded == ["Assemblage"]
+
+
+def test_value_chain_labels_are_encoded_once_each(domain) -> None:
+    from service.links import LinkVocabulary
+
+    model = CountingModel()
+    vocabulary = LinkVocabulary(domain, model)
+    template = next(iter(vocabulary.labels.values()))["de"]
+    _ = vocabulary.vectors
+    model.encoded.clear()
+    batch = ["Zerstörungsfreie Prüfung", template, "contrôle non destructif par ultrasons", "Zerstörungsfreie Prüfung"]
+    got = vocabulary.label_vectors(batch)
+    assert model.encoded == ["Zerstörungsfreie Prüfung", "contrôle non destructif par ultrasons"]
+    assert np.allclose(got, model.encode_queries(batch))
+    model.encoded.clear()
+    vocabulary.label_vectors(["contrôle non destructif par ultrasons"])  # seen in this process: no encode
+    assert model.encoded == [] and vocabulary.label_vectors([]).shape == (0, 4)
