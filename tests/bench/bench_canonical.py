@@ -29,7 +29,8 @@ OPEN = Path(__file__).resolve().parent.parent / "eval" / "open"
 MODES = ("without", "before", "now")
 
 
-def ingest_once(mode: str, model: Any, label_dir: Path, domain: Any, tmp: Path) -> tuple[float, int]:
+def ingest_once(mode: str, model: Any, label_dir: Path, domain: Any, tmp: Path,
+                mapping: dict[tuple[str, str], tuple[str | None, float]] | None = None) -> tuple[float, int]:
     import indexers.documents as documents
     import indexers.pipeline as pipeline
     import service.links as links
@@ -41,6 +42,18 @@ def ingest_once(mode: str, model: Any, label_dir: Path, domain: Any, tmp: Path) 
     links._CACHE.clear()  # a fresh process: no template vectors, no labels seen
     embedder: Any = model
     original_entries, original_embed = documents.link_entries, pipeline.embed_profiles
+    original_canonical = pipeline.canonicalise_links
+
+    def recorded(profiles: Any, vocabulary: Any, same_link: float) -> Any:
+        notes = original_canonical(profiles, vocabulary, same_link)
+        for p in profiles if mapping is not None else ():  # each label's template link and cosine
+            for entry in p.doc.get("value_chain") or p.doc.get("link_labels") or []:
+                if "confidence" in entry:
+                    mapping[(p.id, entry.get("label") or entry.get("link"))] = (entry["canonical"],
+                                                                                entry["confidence"])
+        return notes
+
+    pipeline.canonicalise_links = recorded
     if mode == "without":
         documents.link_entries = lambda doc: []
     elif mode == "before":
@@ -57,6 +70,7 @@ def ingest_once(mode: str, model: Any, label_dir: Path, domain: Any, tmp: Path) 
         return time.perf_counter() - started, texts
     finally:
         documents.link_entries, pipeline.embed_profiles = original_entries, original_embed
+        pipeline.canonicalise_links = original_canonical
 
 
 def main() -> None:
@@ -83,9 +97,10 @@ def main() -> None:
         link_vocabulary(domain, first).vectors  # noqa: B018
         once_s = time.perf_counter() - started
         ingest_once("now", model, tmp, domain, tmp)  # warm-up: file cache, allocator
+        mappings: dict[str, dict[tuple[str, str], tuple[str | None, float]]] = {m: {} for m in MODES}
         for _ in range(args.rounds):
             for mode in MODES:
-                seconds, counts[mode] = ingest_once(mode, model, tmp, domain, tmp)
+                seconds, counts[mode] = ingest_once(mode, model, tmp, domain, tmp, mappings[mode])
                 times[mode].append(seconds)
                 print(f"  {mode:<8} {seconds:7.2f} s", flush=True)
     base = statistics.median(times["without"])
@@ -94,6 +109,11 @@ def main() -> None:
         median = statistics.median(times[mode])
         cost = "" if mode == "without" else f"{(median - base) / median:15.1%}"
         print(f"{mode:<8} {median:9.2f} {counts[mode]:6d} {cost:>16}")
+    before, now = mappings["before"], mappings["now"]
+    same_keys = sum(before[k][0] == now.get(k, (None, -1.0))[0] for k in before)
+    drift = max((abs(before[k][1] - now[k][1]) for k in before if k in now), default=0.0)
+    print(f"mapping: {same_keys}/{len(before)} labels to the same template link (or free) before and now; "
+          f"largest cosine difference {drift:.4f}")
     print(f"template labels into the label store: {once_s:.2f} s once per data dir "
           "(before: once per process, included in `before`)")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
