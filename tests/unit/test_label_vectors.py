@@ -106,3 +106,14 @@ def test_value_chain_labels_are_encoded_once_each(domain) -> None:
     model.encoded.clear()
     vocabulary.label_vectors(["contrôle non destructif par ultrasons"])  # seen in this process: no encode
     assert model.encoded == [] and vocabulary.label_vectors([]).shape == (0, 4)
+
+
+def test_servers_load_the_model_before_serving(tmp_path) -> None:
+    from service.container import build_services
+    from service.settings import load_settings
+
+    services = build_services(load_settings({"data_dir": tmp_path}, environ={}),
+                              embedder=LazyEmbedder("fake-model", CountingModel, 4))
+    assert not services.embedder_loaded
+    services.warm()  # gunicorn's master, the RQ worker and `maillon serve` call it before forking
+    assert services.embedder_loaded
