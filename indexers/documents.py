@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,18 +51,21 @@ def link_entries(doc: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 
 
 def embed_profiles(
-    kind: str, docs: Sequence[dict[str, Any]], hashes: Sequence[str], embedder: Embedder
+    kind: str, docs: Sequence[dict[str, Any]], hashes: Sequence[str], embedder: Embedder,
+    labels: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> list[IndexedProfile]:
-    """Embed all texts of many profiles in two batched calls: requests and link labels as queries,
-    the rest (offers and whole profiles) as documents."""
+    """Embed all texts of many profiles in batched calls: requests as queries, offers and whole
+    profiles as documents, value-chain labels as queries through `labels` when given (a label
+    repeats across profiles and is often a template label: LinkVocabulary.label_vectors)."""
     flat = [(n, entry) for n, doc in enumerate(docs) for entry in _texts(doc)]
-    is_query = [entry[0] in QUERY_ROLES for _, entry in flat]
-    q_vecs = iter(embedder.encode_queries([e[2] for (_, e), q in zip(flat, is_query) if q]))
-    d_vecs = iter(embedder.encode_documents([e[2] for (_, e), q in zip(flat, is_query) if not q]))
+    group = ["label" if labels is not None and e[0] == "link" else "query" if e[0] in QUERY_ROLES else "document"
+             for _, e in flat]
+    encoders = {"query": embedder.encode_queries, "document": embedder.encode_documents, "label": labels}
+    vectors = {g: iter(encode([e[2] for (_, e), h in zip(flat, group) if h == g]))  # type: ignore[misc]
+               for g, encode in encoders.items() if g in group}
     items: list[list[Item]] = [[] for _ in docs]
-    for (n, (role, pos, text, typ, link)), query in zip(flat, is_query):
-        vector = next(q_vecs) if query else next(d_vecs)
-        items[n].append(Item(role, pos, text, vector, typ, link))
+    for (n, (role, pos, text, typ, link)), g in zip(flat, group):
+        items[n].append(Item(role, pos, text, next(vectors[g]), typ, link))
     return [IndexedProfile(kind, doc["id"], doc, h, its) for doc, h, its in zip(docs, hashes, items)]
 
 

@@ -129,9 +129,9 @@ def _flush(
         else:
             report.inserted += 1
     if changed:
-        profiles = embed_profiles(kind, changed, hashes, embedder)
-        notes = canonicalise_links(profiles, link_vocabulary(domain, embedder),
-                                   link_similarity(domain, embedder.name, "same_link"))
+        vocabulary = link_vocabulary(domain, embedder)
+        profiles = embed_profiles(kind, changed, hashes, embedder, vocabulary.label_vectors)
+        notes = canonicalise_links(profiles, vocabulary, link_similarity(domain, embedder.name, "same_link"))
         report.warnings.extend({"locator": batch[pid][0], "field": field, "message": message}
                                for pid, field, message in notes)
         report.embedded_texts += sum(len(p.items) for p in profiles)

@@ -37,6 +37,8 @@ def run_ingest(services: Any, kind: str, path: Path, fmt: str | None, batch_size
     except OSError as exc:
         click.echo(f"{path.name}: cannot read the file: {exc.strerror or exc}", err=True)
         return 2
+    if report.embedded_texts:  # the model is loaded: store the label vectors later matches read
+        services.warm_labels()
     if json_report:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from service.embeddings import Embedder
+from service.label_vectors import encode_labels
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class CachedEmbedder:
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode("document", texts, self.model.encode_documents)
+
+    def encode_labels(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_labels(self.model, texts)  # the model's own label store (service.label_vectors)
 
     def _encode(self, role: str, texts: Sequence[str], encode: object) -> np.ndarray:
         out = np.zeros((len(texts), self.dims), dtype=np.float32)

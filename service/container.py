@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,10 @@ from service.embeddings import Embedder, load_embedder
 from service.errors import BackendUnavailableError
 from service.events.store import EventStore
 from service.index.base import ProfileIndex
+from service.label_vectors import LabelVectorStore
+from service.lazy_embedder import LazyEmbedder
 from service.local_redis import LocalRedis
+from service.model_assets import KNOWN_MODELS
 from service.notify.agenda import AgendaNotices
 from service.notify.meetings import MeetingRequests
 from service.notify.outbox import Outbox
@@ -66,6 +70,8 @@ class Services:
     pipeline_overrides: dict[str, Any] | None = None
     # Which applied weights this process uses (service.cooperation.refresh_weights).
     weights_stamp: Any = None
+    # A command that embeds a text or two and exits: the quickest model to load (load_embedder).
+    one_shot: bool = False
 
     # -- clients --------------------------------------------------------------------------------
     @property
@@ -74,16 +80,14 @@ class Services:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    s = self.settings
-                    embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend)
-                    self.index.check_model(embedder.name, embedder.dims)
-                    limit_threads(s.cpu_threads)  # torch is imported by now
+                    embedder = lazy_embedder(self.settings, lambda: self.one_shot)
+                    self.index.check_model(embedder.name, embedder.dims)  # a known model: not loaded yet
                     self._embedder = embedder
         return self._embedder
 
     @property
     def embedder_loaded(self) -> bool:
-        return self._embedder is not None
+        return self._embedder is not None and getattr(self._embedder, "loaded", True)
 
     def use_embedder(self, embedder: Embedder) -> None:
         """A prebuilt model (tests, the demo's cached vectors), checked against the store."""
@@ -226,8 +230,18 @@ class Services:
         """Before serving or forking: load the model and the vectors once, so forked children
         (gunicorn workers, RQ work horses) share them instead of each loading its own."""
         limit_threads(self.settings.cpu_threads)
-        _ = self.embedder
+        _ = getattr(self.embedder, "model", None)  # a lazy model loads now, not at the first request
         self.index.warm()
+
+    def warm_labels(self) -> None:
+        """The template link labels and gap texts as vectors: from the data dir's label store, or
+        encoded once and stored there, so later stored-seeker matches need no model. Not in warm():
+        no encode may run in a parent that forks (its thread pool would be copied)."""
+        from service.links import link_vocabulary
+        from service.matching.gap_vectors import gap_vectors
+
+        _ = link_vocabulary(self.domain, self.embedder).vectors
+        gap_vectors(self.domain, self.embedder, self.gap_vectors, [])
 
     def after_fork(self) -> None:
         """In a forked child: no socket or SQLite connection may cross a fork."""
@@ -243,6 +257,20 @@ class Services:
         """On shutdown: stop what this process owns (the local Redis)."""
         if self._local_redis is not None:
             self._local_redis.stop()
+
+
+def lazy_embedder(settings: Settings, one_shot: Callable[[], bool] = lambda: False) -> LazyEmbedder:
+    """The configured model, loaded on its first encode; label vectors kept in the data dir."""
+    def load() -> Embedder:
+        embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend,
+                                 one_shot=one_shot())
+        limit_threads(s.cpu_threads)  # torch is imported by now
+        return embedder
+
+    s = settings
+    known = KNOWN_MODELS.get(s.model_name)
+    labels = LabelVectorStore(s.data_dir / "label_vectors", s.model_name, s.embed_backend)
+    return LazyEmbedder(s.model_name, load, known.dims if known else None, labels)
 
 
 def build_index(settings: Settings) -> ProfileIndex:

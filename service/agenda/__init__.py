@@ -11,7 +11,6 @@ from service.agenda.formats import (
     load_schedule,
 )
 from service.agenda.model import Delta, Instance, Meeting, Participant, Request, Schedule, Slot
-from service.agenda.solver import solve
 from service.agenda.validate import Violation, validate_schedule
 
 __all__ = [
@@ -19,3 +18,13 @@ __all__ = [
     "apply_delta", "dump_delta", "dump_instance", "dump_schedule", "load_delta", "load_instance",
     "load_schedule", "solve", "validate_schedule",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`solve` on first use: the solver pulls in scipy, seconds of every command's cold start
+    (the events service imports this package for its formats)."""
+    if name == "solve":
+        from service.agenda.solver import solve
+
+        return solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,6 +5,7 @@ service never imports indexers.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,25 @@ def services_of(ctx: click.Context) -> Any:
     return root.obj["services"]
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Subcommand groups imported when named: the agenda's solver pulls in scipy, seconds of a
+    cold start that `maillon match` does not need."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attr = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy={"agenda": "service.cli.agenda:agenda"})
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Where the embedded store lives (default: MAILLON_DATA_DIR or ./var).")
 @click.pass_context
@@ -82,7 +101,9 @@ def match_cmd(ctx: click.Context, consortium: bool, as_json: bool, **opts: Any) 
     """Rank complementary partners, with the reasons for each."""
     from service.cli.match import parse_request, print_consortia, print_page
 
-    service = services_of(ctx).match_service(SYSTEM)
+    services = services_of(ctx)
+    services.one_shot = True  # a free-text need is embedded once, then the process exits
+    service = services.match_service(SYSTEM)
     args = parse_request(opts, consortium)
     req = service.build_request(args)
     if consortium:
@@ -127,10 +148,8 @@ def keys_revoke(ctx: click.Context, key_id: str) -> None:
 
 
 def _register_groups() -> None:
-    from service.cli.agenda import agenda
     from service.cooperation.cli import cooperation
 
-    main.add_command(agenda)
     main.add_command(cooperation)
 
 

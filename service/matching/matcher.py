@@ -17,6 +17,7 @@ from service.matching.disclosure import candidate_views, restricted_seeker, retr
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
+from service.matching.gap_vectors import gap_text, gap_vectors
 from service.matching.hybrid import fuse_lexical
 from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
@@ -180,26 +181,10 @@ class Matcher:
         self._gap_vectors([])
 
     def _gap_vectors(self, links: list[str]) -> np.ndarray:
-        if not self.gap_vectors:  # one batch for every link of every sector, once
-            links_all = list(dict.fromkeys(e["key"] for sector in self.domain.sectors.values() for e in sector.links))
-            for link, vector in zip(links_all, self.embedder.encode_queries([self._gap_text(x) for x in links_all])):
-                self.gap_vectors[link] = vector
-        missing = [link for link in links if link not in self.gap_vectors]
-        if missing:
-            for link, vector in zip(missing, self.embedder.encode_queries([self._gap_text(x) for x in missing])):
-                self.gap_vectors[link] = vector
-        return np.stack([self.gap_vectors[link] for link in links]) if links else np.zeros((0, 0), np.float32)
+        return gap_vectors(self.domain, self.embedder, self.gap_vectors, links)
 
     def _gap_text(self, link: str) -> str:
-        labels = []
-        for sector in self.domain.sectors.values():
-            for entry in sector.links:
-                if entry["key"] == link:
-                    labels = [entry["labels"].get(lang) for lang in ("en", "fr", "de", "es", "it")]
-                    break
-            if labels:
-                break
-        return " / ".join(dict.fromkeys(label for label in labels if label)) or link.replace("_", " ")
+        return gap_text(self.domain, link)
 
     def _match(self, req: MatchRequest, doc: dict[str, Any], scored: Any, ctx: SeekerContext) -> Match:
         view = visible_view(doc, req.audience)
