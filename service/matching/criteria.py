@@ -62,10 +62,20 @@ def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
         score = max(fwd, bwd, 0.65 * fwd + 0.35 * bwd)
     else:
         score = max(fwd if use_forward else 0.0, bwd if use_backward else 0.0)
-    # The strongest evidence leads: answering pairs first, then by similarity.
+    # The strongest evidence leads: answering pairs first, and among them what the seeker asked
+    # for (their offer for a buyer, their need for a seller) before the return favour.
+    primary = "forward" if fwd_pairs else "backward"
     shown = sorted((p for p in fwd_pairs + bwd_pairs if p.similarity > 0),
-                   key=lambda p: (not p.answers, -p.similarity))[:4]
-    return Criterion(score, pair_reason(shown[0]) if shown else None, {"pairs": shown})
+                   key=lambda p: (not p.answers, p.direction != primary, -p.similarity))[:4]
+    return Criterion(score, _reason(shown), {"pairs": shown})
+
+
+def _reason(shown: list[Pair]) -> str | None:
+    if not shown:
+        return None
+    reason = pair_reason(shown[0])
+    back = next((p for p in shown[1:] if p.answers and p.direction != shown[0].direction), None)
+    return reason + (f"; in return, {pair_reason(back)}" if back else "")
 
 
 def pair_reason(pair: Pair) -> str:

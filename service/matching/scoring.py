@@ -43,6 +43,7 @@ class SeekerContext:
     gap_vectors: np.ndarray | None = None  # one per gap, in ctx.gaps order
     strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
     gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
+    known_links: frozenset[str] = frozenset()  # the template link keys (canonical links)
 
 
 @dataclass
@@ -157,8 +158,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    answered = {p.need_pos: p.offer for p in forward if p.answers and p.kind == "offer"}
-    filled = _gaps_filled(ctx, strong, items, answered)
+    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward))
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, len(buying), max(1, len(their_buying)),
                                              ctx.use_forward, ctx.use_backward),
@@ -200,6 +200,15 @@ def _strong_items(ctx: SeekerContext, items: list[Item]) -> list[Item]:
     return [it for it in items if it.role == "link" and it.type == "strong"]
 
 
+def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, str]:
+    """Per seeker need, their best offer when it answers that need clearly enough to say it fills
+    the gap the need names: `gap_offer` (raw cosine that 99 % of cross-language need→offer pairs of
+    different links stay below) is stricter than `answers` (90 %), since a wrong "fills X" misleads."""
+    strict = c.calibrate(ctx.thresholds.get("gap_offer", ctx.thresholds["answers"]), ctx.floor, ctx.ceiling)
+    best = c.best_per_need(p for p in forward if p.answers and p.kind == "offer" and p.similarity >= strict)
+    return {pos: p.offer for pos, p in best.items()}
+
+
 def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
                  answered: dict[int, str]) -> dict[str, str]:
     """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
@@ -210,6 +219,12 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
         return {}
     links = _strong_items(ctx, items)
     sims = ctx.gap_vectors @ np.stack([it.vector for it in links]).T if links and ctx.gap_vectors is not None else None
+    if sims is not None and ctx.known_links:
+        # Two template links are the same link only by key: canonicalisation already compared
+        # their labels, and neighbouring links of one chain sit above `same_link` (viticulture
+        # and winemaking). Meaning decides only where one side is a free label.
+        both_known = np.array([[gap in ctx.known_links and bool(it.link) for it in links] for gap in ctx.gaps])
+        sims = np.where(both_known, -1.0, sims)
     filled: dict[str, str] = {}
     for g, gap in enumerate(ctx.gaps):
         if gap in strong:

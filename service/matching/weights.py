@@ -17,9 +17,10 @@ SEARCH_TYPES = ("clusters", "members", "text")
 # answers a need; same_link: label↔label cosine from which two labels name the same link;
 # peer_floor/peer_ceiling: like-for-like cosines (offer↔offer, need↔need) mapped to [0, 1];
 # gap_need: label↔need cosine from which a need names a value-chain gap; language_pull: raw
-# cosine given back to same-language pairs.
+# cosine given back to same-language pairs; gap_offer: raw need→offer cosine from which an offer that
+# answers the need naming a gap fills that gap.
 SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "gap_need", "peer_floor", "peer_ceiling",
-                    "language_pull", "hub_center")
+                    "language_pull", "hub_center", "gap_offer")
 
 def _weight() -> fields.Float:
     return fields.Float(required=True, validate=validate.Range(min=0, max=10))
