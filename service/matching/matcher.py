@@ -133,6 +133,7 @@ class Matcher:
                                                    "gap_offer")
                         if k in sim},
             pull=pull, need_languages=need_languages, languages=languages,
+            offsets=dict((self.cfg.get("language_offsets") or {}).get(self.embedder.name) or {}),
             gap_vectors=gap_vectors, gap_needs=gap_needs,
             known_links=frozenset(e["key"] for sector in self.domain.sectors.values() for e in sector.links),
             strong_vectors=np.stack([it.vector for it in strong_items]) if strong_items else None)

@@ -10,6 +10,7 @@ from service.index.base import Item
 from service.matching import criteria as c
 from service.matching.coverage import Coverage, member_links
 from service.matching.free_text import sells
+from service.matching.language import pair_offset
 from service.matching.seeker import Seeker
 from service.matching.weights import CRITERIA, PENALTY
 from service.privacy import usable_in_matching
@@ -37,7 +38,8 @@ class SeekerContext:
     targets: set[str] = field(default_factory=set)
     sells: list[bool] = field(default_factory=list)  # per need: the seeker sells (clients, distributors)
     thresholds: dict[str, float] = field(default_factory=dict)  # answers, same_link, peer_floor/ceiling
-    pull: float = 0.0  # raw cosine given back to same-language need→offer pairs
+    pull: float = 0.0  # raw cosine given back to same-language need→offer pairs (unmeasured languages)
+    offsets: dict[str, float] = field(default_factory=dict)  # "need>offer" language pair -> raw cosine
     need_languages: list[str | None] = field(default_factory=list)
     languages: Any = None  # matching.language.Languages, when the pull is corrected
     gap_vectors: np.ndarray | None = None  # one per gap, in ctx.gaps order
@@ -101,7 +103,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     for row, (i, need) in zip(sims, needs):
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
-        pull = ctx.pull if offer_lang and i < len(need_langs) and need_langs[i] == offer_lang else 0.0
+        pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
         for j, offer in enumerate(offers):
             offer_type = offer.type if isinstance(offer, Item) else offer.get("type")
             raw = float(row[j]) - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)

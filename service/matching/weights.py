@@ -56,6 +56,10 @@ class _MatchingSchema(Schema):
                             values=fields.Integer(validate=validate.Range(min=1, max=10_000)), required=True)
     similarity = fields.Dict(keys=fields.String(), values=fields.Dict(
         keys=fields.String(validate=validate.OneOf(SIMILARITY_KNOBS)), values=fields.Float()), required=True)
+    # Per model, "need language>offer language" -> raw cosine taken off (service/matching/language.py).
+    language_offsets = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z]{2}>[a-z]{2}$")),
+        values=fields.Float(validate=validate.Range(min=-0.2, max=0.2))), load_default=dict)
     gap = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     cross_border = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     scope = fields.Dict(keys=fields.String(), values=_Range(), required=True)
