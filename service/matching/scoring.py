@@ -114,17 +114,28 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     return pairs
 
 
+@dataclass
+class _Requests:
+    """The seeker's needs against a candidate's requests."""
+
+    forward: list[c.Pair] = field(default_factory=list)  # they sell what we need
+    backward: list[c.Pair] = field(default_factory=list)  # they need what we sell
+    rival: float = 0.0  # the strongest same-direction overlap (another buyer, or a rival seller)
+    example: tuple[str, str] | None = None  # (theirs, ours) behind `rival`
+    shared: set[tuple[int, int]] = field(default_factory=set)  # (our need, their request) both buying
+
+
 def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None,
-                   their_lang: str | None = None) -> tuple[list[c.Pair], list[c.Pair], float, tuple[str, str] | None]:
+                   their_lang: str | None = None) -> _Requests:
     """The seeker's needs against their requests (query↔query). Opposite directions answer each
     other (we seek cork, they seek buyers for cork; we sell, they need it); the same direction
     is rivalry (another buyer, or a seller after the same clients). Returns forward and backward
-    answering pairs, the rivalry overlap and its example texts."""
+    answering pairs, the rivalry overlap, its example texts and the needs both sides seek."""
     s = ctx.seeker
+    out = _Requests()
     if request_vecs is None or not len(s.needs):
-        return [], [], 0.0, None
+        return out
     sims = s.need_vectors @ request_vecs.T
-    forward, backward, rival, example = [], [], 0.0, None
     for i, need in enumerate(s.needs):
         # Across languages the same request scores lower by the measured pull: give it back.
         across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
@@ -133,13 +144,15 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
             if sim <= 0:
                 continue
             if ctx.sells[i] == _sells(ctx, req.type, req.text):
-                if sim > rival:
-                    rival, example = sim, (req.text, need["text"])
+                if sim > out.rival:
+                    out.rival, out.example = sim, (req.text, need["text"])
+                if not ctx.sells[i]:
+                    out.shared.add((i, j))
             elif ctx.sells[i]:  # we sell, they need it
-                backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
+                out.backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
             else:  # we need, they sell it
-                forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
-    return forward, backward, rival, example
+                out.forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
+    return out
 
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage) -> Scored:
@@ -149,20 +162,27 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     profile = next((it.vector for it in items if it.role == "profile"), None)
     their_lang = ctx.languages.of_profile(doc, profile) if ctx.languages is not None else None
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
+    reqs = _request_pairs(ctx, requests, request_vecs, their_lang)
+    # Another buyer of what we seek does not answer that need, and what they seek like us is no
+    # need of theirs we answer (issue #11 point 5): those pairs are left out, the rivalry counts.
+    n_buying = len(buying)  # breadth still counts every need
+    buying = [(i, n) for i, n in buying if i not in {k for k, _ in reqs.shared}]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
                            (ctx.need_languages, their_lang)) if ctx.use_forward else []
-    req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs, their_lang)
-    forward += req_forward if ctx.use_forward else []
+    forward += reqs.forward if ctx.use_forward else []
+    rival, rival_example, req_backward = reqs.rival, reqs.example, reqs.backward
     backward: list[c.Pair] = []
     their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
                     if not _sells(ctx, r.type, r.text)]
+    n_their_buying = len(their_buying)
+    their_buying = [(j, r) for j, r in their_buying if j not in {k for _, k in reqs.shared}]
     if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
     filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward))
     results: dict[str, c.Criterion] = {
-        "complementarity": c.complementarity(forward, backward, len(buying), max(1, len(their_buying)),
+        "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
         "cross_border": c.cross_border(s.country, doc.get("country"), set(s.doc.get("languages") or []),

@@ -61,3 +61,22 @@ def test_an_offer_fills_the_gap_its_need_names_only_above_gap_offer(raw: float, 
     forward = [c.Pair("traitement de surface", "Eloxieren", sim, "forward", 0, raw >= THRESHOLDS["answers"])]
     filled = _gaps_filled(ctx, set(), [], _answered_strictly(ctx, forward))
     assert filled == ({"surface_treatment": "Eloxieren"} if fills else {})
+
+
+def test_a_need_both_sides_seek_is_rivalry_not_an_answer() -> None:
+    # We seek aluminium frames; they seek aluminium frames too (another buyer) and sell assembly.
+    from types import SimpleNamespace
+
+    from service.matching.scoring import _request_pairs
+
+    frames, assembly = unit(1, 0.1), unit(0.2, 1)
+    seeker = SimpleNamespace(needs=[{"text": "Aluminiumrahmen", "type": "supplier"}], need_vectors=np.stack([frames]))
+    ctx = context(["surface_treatment"], [unit(1, 0)])
+    ctx.seeker, ctx.sells = seeker, [False]
+    ctx.thresholds.update(peer_floor=0.89, peer_ceiling=0.97)
+    theirs = [Item("request", 0, "cadres aluminium", unit(1, 0.12), "supplier"),
+              Item("request", 1, "clients for our assembly", assembly, "client")]
+    found = _request_pairs(ctx, theirs, np.stack([it.vector for it in theirs]), "fr")
+    assert found.shared == {(0, 0)} and found.rival > 0.9
+    assert found.example == ("cadres aluminium", "Aluminiumrahmen")
+    assert not found.forward and not found.backward
