@@ -200,16 +200,19 @@ def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
 
 
 def competitor_penalty(offer_overlap: float, request_overlap: float, shared_links: set[str],
-                       n_links: int, examples: dict[str, tuple[str, str]], label: Any = str) -> Criterion:
+                       n_links: int, examples: dict[str, tuple[str, str]], label: Any = str,
+                       also_seek: bool = False) -> Criterion:
     """A competitor offers what the seeker offers (or is strong on the same links); another buyer
     seeks what the seeker seeks, so it does not answer the need. Overlaps are calibrated to [0, 1];
-    `examples` holds the (theirs, yours) texts behind each overlap, for the reason."""
+    `examples` holds the (theirs, yours) texts behind each overlap, for the reason. `also_seek`:
+    their answers to a need they seek too were left out, which the reason must say, however small
+    the overlap."""
     link_overlap = len(shared_links) / n_links if n_links else 0.0
     competitor = max(offer_overlap, link_overlap * (0.3 + 0.7 * offer_overlap))
     score = max(competitor, request_overlap)
-    if score < 0.35:
+    if score < 0.35 and not (also_seek and "request" in examples):
         return Criterion(score)
-    if request_overlap >= competitor and "request" in examples:
+    if (request_overlap >= competitor or (also_seek and competitor < 0.35)) and "request" in examples:
         theirs, yours = examples["request"]
         return Criterion(score, f"another buyer: they also seek “{_short(theirs, 70)}” "
                                 f"(like your “{_short(yours, 50)}”)")

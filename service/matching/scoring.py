@@ -195,7 +195,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
-        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example)
+        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
     total_weight = sum(ctx.weights[k] for k in CRITERIA) or 1.0
     table: dict[str, dict[str, Any]] = {}
     for name in CRITERIA:
@@ -259,7 +259,8 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
 
 
 def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: list[Item],
-             offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None) -> c.Criterion:
+             offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None,
+             also_seek: bool = False) -> c.Criterion:
     s = ctx.seeker
     examples: dict[str, tuple[str, str]] = {}
     offer_overlap = 0.0
@@ -276,7 +277,8 @@ def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: li
         sims = ctx.strong_vectors @ np.stack([it.vector for it in links]).T
         same = sims.max(axis=0) >= ctx.thresholds["same_link"]
         shared |= {it.link or it.text for it, hit in zip(links, same) if hit}
-    return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label)
+    return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label,
+                                also_seek)
 
 
 def _scope(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage) -> c.Criterion:

@@ -138,3 +138,12 @@ def test_a_seller_reason_starts_with_their_need_and_a_near_miss_is_no_return_fav
     assert reason == "your offer “our cork stoppers” answers their need “Procuramos rolhas”"
     both = c.complementarity([miss], [sold], 1, 1, True, True).reason
     assert both.startswith("your offer “our cork stoppers” answers") and "in return" not in both
+
+
+def test_another_buyer_is_named_even_when_the_overlap_is_small() -> None:
+    examples = {"request": ("Tappi in sughero", "Bouchons en liège")}
+    quiet = c.competitor_penalty(0.0, 0.1, set(), 1, examples)
+    said = c.competitor_penalty(0.0, 0.1, set(), 1, examples, also_seek=True)
+    assert quiet.reason is None
+    assert said.score == pytest.approx(0.1)
+    assert said.reason == "another buyer: they also seek “Tappi in sughero” (like your “Bouchons en liège”)"
