@@ -130,7 +130,7 @@ class Matcher:
             countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
             targets=set(seeker.doc.get("target_markets") or []), sells=sells,
             thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center",
-                                                   "gap_offer")
+                                                   "gap_offer", "peer_pull")
                         if k in sim},
             pull=pull, need_languages=need_languages, languages=languages,
             offsets=dict((self.cfg.get("language_offsets") or {}).get(self.embedder.name) or {}),

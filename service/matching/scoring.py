@@ -69,6 +69,13 @@ def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool
     return sells(request_type, text, {t for t, v in ctx.coop.items() if v.get("reverse")})
 
 
+def _peer_pull(ctx: SeekerContext) -> float:
+    """Raw cosine given back to a need↔need pair across languages: `peer_pull` where measured,
+    else the need→offer pull. (Offer↔offer pairs are not corrected: giving the same back made a
+    cork maker a competitor of a cognac house for sharing "spirits", tests/eval/open c03.)"""
+    return ctx.thresholds.get("peer_pull", ctx.pull)
+
+
 def _peer(ctx: SeekerContext, raw: float) -> float:
     return c.calibrate(raw, ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"])
 
@@ -140,7 +147,7 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
         # Across languages the same request scores lower by the measured pull: give it back.
         across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
         for j, req in enumerate(requests):
-            sim = _peer(ctx, float(sims[i, j]) + (ctx.pull if across else 0.0))
+            sim = _peer(ctx, float(sims[i, j]) + (_peer_pull(ctx) if across else 0.0))
             if sim <= 0:
                 continue
             if ctx.sells[i] == _sells(ctx, req.type, req.text):

@@ -20,7 +20,7 @@ SEARCH_TYPES = ("clusters", "members", "text")
 # cosine given back to same-language pairs; gap_offer: raw need→offer cosine from which an offer that
 # answers the need naming a gap fills that gap.
 SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "gap_need", "peer_floor", "peer_ceiling",
-                    "language_pull", "hub_center", "gap_offer")
+                    "language_pull", "hub_center", "gap_offer", "peer_pull")
 
 def _weight() -> fields.Float:
     return fields.Float(required=True, validate=validate.Range(min=0, max=10))

@@ -80,3 +80,19 @@ def test_a_need_both_sides_seek_is_rivalry_not_an_answer() -> None:
     assert found.shared == {(0, 0)} and found.rival > 0.9
     assert found.example == ("cadres aluminium", "Aluminiumrahmen")
     assert not found.forward and not found.backward
+
+
+@pytest.mark.parametrize(("their_lang", "rival"), [("de", False), ("fr", True)])
+def test_the_same_need_in_another_language_gets_the_peer_pull_back(their_lang: str, rival: bool) -> None:
+    from types import SimpleNamespace
+
+    from service.matching.scoring import _request_pairs
+
+    honey = unit(1, 0)
+    seeker = SimpleNamespace(needs=[{"text": "miele di brughiera", "type": "supplier"}], need_vectors=np.stack([honey]))
+    ctx = context(["surface_treatment"], [unit(1, 0)])
+    ctx.seeker, ctx.sells, ctx.need_languages = seeker, [False], ["de"]
+    ctx.thresholds.update(peer_floor=0.89, peer_ceiling=0.97, peer_pull=0.03)
+    theirs = [Item("request", 0, "miels de bruyère", unit(1, 0.55), "supplier")]  # cosine 0.876
+    found = _request_pairs(ctx, theirs, np.stack([theirs[0].vector]), their_lang)
+    assert bool(found.shared) is rival
