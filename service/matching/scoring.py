@@ -170,8 +170,6 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     their_lang = ctx.languages.of_profile(doc, profile) if ctx.languages is not None else None
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
     reqs = _request_pairs(ctx, requests, request_vecs, their_lang)
-    if not ctx.commercial:  # co-development: seeking the same is common ground, not rivalry
-        reqs.shared = set()
     # Another buyer of what we seek does not answer that need, and what they seek like us is no
     # need of theirs we answer (issue #11 point 5): those pairs are left out, the rivalry counts.
     n_buying = len(buying)  # breadth still counts every need
