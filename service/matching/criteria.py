@@ -62,10 +62,20 @@ def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
         score = max(fwd, bwd, 0.65 * fwd + 0.35 * bwd)
     else:
         score = max(fwd if use_forward else 0.0, bwd if use_backward else 0.0)
-    # The strongest evidence leads: answering pairs first, then by similarity.
+    # The strongest evidence leads: answering pairs first, and among them what the seeker asked
+    # for (their offer for a buyer, their need for a seller) before the return favour.
+    primary = "forward" if fwd_pairs else "backward"
     shown = sorted((p for p in fwd_pairs + bwd_pairs if p.similarity > 0),
-                   key=lambda p: (not p.answers, -p.similarity))[:4]
-    return Criterion(score, pair_reason(shown[0]) if shown else None, {"pairs": shown})
+                   key=lambda p: (not p.answers, p.direction != primary, -p.similarity))[:4]
+    return Criterion(score, _reason(shown), {"pairs": shown})
+
+
+def _reason(shown: list[Pair]) -> str | None:
+    if not shown:
+        return None
+    reason = pair_reason(shown[0])
+    back = next((p for p in shown[1:] if p.answers and p.direction != shown[0].direction), None)
+    return reason + (f"; in return, {pair_reason(back)}" if back else "")
 
 
 def pair_reason(pair: Pair) -> str:
@@ -190,16 +200,19 @@ def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
 
 
 def competitor_penalty(offer_overlap: float, request_overlap: float, shared_links: set[str],
-                       n_links: int, examples: dict[str, tuple[str, str]], label: Any = str) -> Criterion:
+                       n_links: int, examples: dict[str, tuple[str, str]], label: Any = str,
+                       also_seek: bool = False) -> Criterion:
     """A competitor offers what the seeker offers (or is strong on the same links); another buyer
     seeks what the seeker seeks, so it does not answer the need. Overlaps are calibrated to [0, 1];
-    `examples` holds the (theirs, yours) texts behind each overlap, for the reason."""
+    `examples` holds the (theirs, yours) texts behind each overlap, for the reason. `also_seek`:
+    their answers to a need they seek too were left out, which the reason must say, however small
+    the overlap."""
     link_overlap = len(shared_links) / n_links if n_links else 0.0
     competitor = max(offer_overlap, link_overlap * (0.3 + 0.7 * offer_overlap))
     score = max(competitor, request_overlap)
-    if score < 0.35:
+    if score < 0.35 and not (also_seek and "request" in examples):
         return Criterion(score)
-    if request_overlap >= competitor and "request" in examples:
+    if (request_overlap >= competitor or (also_seek and competitor < 0.35)) and "request" in examples:
         theirs, yours = examples["request"]
         return Criterion(score, f"another buyer: they also seek “{_short(theirs, 70)}” "
                                 f"(like your “{_short(yours, 50)}”)")

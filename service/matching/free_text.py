@@ -30,6 +30,33 @@ def split_need(text: str) -> tuple[str | None, str]:
     return about, need
 
 
+# "We are looking for a partner in …": the request's own phrasing says nothing about what is sought,
+# yet in a short need it weighs as much as the thing itself and draws offers phrased the same way
+# ("Licence of a patented process", "we design our own solutions"). It is left out of the vector.
+_ARTICLE = r"(?:un|une|des|de|d'|a|an|some|einen|eine|einem|nach|uno|una|unos|unas|un'|dei|degli|delle|gli|i)"
+_QUALIFIER = (r"(?:european|foreign|reliable|européens?|étrangers?|fiables?|europäische[nrm]?|ausländische[nrm]?|"
+              r"zuverlässige[nrm]?|europe[oa]s?|extranjer[oa]s?|fiables|europe[oi]|stranier[oi]|affidabil[ei])")
+_WHO = (r"(?:partenaires?|partners?|socios?|fournisseurs?|suppliers?|zulieferer[ns]?|lieferanten|"
+        r"proveedor(?:es)?|fornitor[ei]|entreprises?|compan(?:y|ies)|firms?|unternehmen|firmen|empresas?|"
+        r"aziende?|prestataires?|sous-traitants?|subcontractors?|subcontratistas?|subfornitori|dienstleister)")
+_ABOUT = (r"(?:en|for|in|im|für|fuer|para|per|pour|de|di|dans|on|with|avec|con|mit|nel|nella|"
+          r"specialised in|specialized in|spécialisés? en|spezialisiert auf|especializad[oa]s? en|"
+          r"specializzat[oie] in)")
+_SUBJECT = r"(?:nous|we|we are|we're|wir|ich|je|i|i am|i'm|yo|io|noi)"
+_REQUEST_HEAD = re.compile(
+    rf"^\s*(?:{_SUBJECT}\s+)?{_NEED_MARKERS.pattern}\s+(?:{_ARTICLE}\s+)?(?:{_QUALIFIER}\s+)?"
+    rf"{_WHO}\s+(?:{_QUALIFIER}\s+)?{_ABOUT}\s+",
+    re.IGNORECASE)
+
+
+def core_need(need: str) -> str:
+    """What is sought without the request's phrasing: "nous cherchons un partenaire en traitement
+    de surface" -> "traitement de surface". Unchanged when too little would be left."""
+    found = _REQUEST_HEAD.match(need)
+    rest = need[found.end():].strip(" .,;:") if found else need
+    return rest if len(rest) >= 4 else need
+
+
 # A request that seeks licensees sells a licence (the type "licence" says only that a licence is
 # involved, not which way it goes).
 _LICENSING_OUT = re.compile(

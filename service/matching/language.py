@@ -1,7 +1,7 @@
 """The model scores same-language pairs higher than the same meaning across languages. Each text
-gets a language (declared, or read from the country's languages and the model), and a same-language
-need→offer pair gives back the model's pull (config `language_pull`, a raw cosine measured by
-tests/bench/bench_calibration.py)."""
+gets a language (declared, or read from the country's languages and the model), and a need→offer
+pair gives back what its two languages add (config `language_offsets` per language pair, measured
+on ESCO by tests/bench/bench_language_pull.py; `language_pull` for unmeasured same-language pairs)."""
 from __future__ import annotations
 
 from typing import Any
@@ -39,3 +39,13 @@ class Languages:
             return spoken[0] if spoken else None
         candidates = [lang for lang in spoken if lang in LANGS] or None
         return self.of_vectors(vector[None, :], candidates)[0]
+
+
+def pair_offset(offsets: dict[str, float], pull: float, need_lang: str | None, offer_lang: str | None) -> float:
+    """Raw cosine the model adds to a need→offer pair for its two languages alone."""
+    if not need_lang or not offer_lang:
+        return 0.0
+    found = offsets.get(f"{need_lang}>{offer_lang}")
+    if found is not None:
+        return found
+    return pull if need_lang == offer_lang else 0.0

@@ -130,10 +130,13 @@ class Matcher:
             floor=sim["floor"], ceiling=sim["ceiling"], cfg=self.cfg, coop=coop,
             countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
             targets=set(seeker.doc.get("target_markets") or []), sells=sells,
-            thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center")
+            thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center",
+                                                   "gap_offer", "peer_pull")
                         if k in sim},
             pull=pull, need_languages=need_languages, languages=languages,
+            offsets=dict((self.cfg.get("language_offsets") or {}).get(self.embedder.name) or {}),
             gap_vectors=gap_vectors, gap_needs=gap_needs,
+            known_links=frozenset(e["key"] for sector in self.domain.sectors.values() for e in sector.links),
             strong_vectors=np.stack([it.vector for it in strong_items]) if strong_items else None)
 
     def _seeker_gap_vectors(self, gaps: list[str], links: list[Any]) -> np.ndarray:

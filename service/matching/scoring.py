@@ -10,6 +10,7 @@ from service.index.base import Item
 from service.matching import criteria as c
 from service.matching.coverage import Coverage, member_links
 from service.matching.free_text import sells
+from service.matching.language import pair_offset
 from service.matching.seeker import Seeker
 from service.matching.weights import CRITERIA, PENALTY
 from service.privacy import usable_in_matching
@@ -37,12 +38,14 @@ class SeekerContext:
     targets: set[str] = field(default_factory=set)
     sells: list[bool] = field(default_factory=list)  # per need: the seeker sells (clients, distributors)
     thresholds: dict[str, float] = field(default_factory=dict)  # answers, same_link, peer_floor/ceiling
-    pull: float = 0.0  # raw cosine given back to same-language need→offer pairs
+    pull: float = 0.0  # raw cosine given back to same-language need→offer pairs (unmeasured languages)
+    offsets: dict[str, float] = field(default_factory=dict)  # "need>offer" language pair -> raw cosine
     need_languages: list[str | None] = field(default_factory=list)
     languages: Any = None  # matching.language.Languages, when the pull is corrected
     gap_vectors: np.ndarray | None = None  # one per gap, in ctx.gaps order
     strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
     gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
+    known_links: frozenset[str] = frozenset()  # the template link keys (canonical links)
 
 
 @dataclass
@@ -64,6 +67,13 @@ def _vectors(items: list[Item], role: str, doc: dict[str, Any],
 
 def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool:
     return sells(request_type, text, {t for t, v in ctx.coop.items() if v.get("reverse")})
+
+
+def _peer_pull(ctx: SeekerContext) -> float:
+    """Raw cosine given back to a need↔need pair across languages: `peer_pull` where measured,
+    else the need→offer pull. (Offer↔offer pairs are not corrected: giving the same back made a
+    cork maker a competitor of a cognac house for sharing "spirits", tests/eval/open c03.)"""
+    return ctx.thresholds.get("peer_pull", ctx.pull)
 
 
 def _peer(ctx: SeekerContext, raw: float) -> float:
@@ -100,7 +110,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     for row, (i, need) in zip(sims, needs):
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
-        pull = ctx.pull if offer_lang and i < len(need_langs) and need_langs[i] == offer_lang else 0.0
+        pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
         for j, offer in enumerate(offers):
             offer_type = offer.type if isinstance(offer, Item) else offer.get("type")
             raw = float(row[j]) - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
@@ -111,32 +121,45 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     return pairs
 
 
+@dataclass
+class _Requests:
+    """The seeker's needs against a candidate's requests."""
+
+    forward: list[c.Pair] = field(default_factory=list)  # they sell what we need
+    backward: list[c.Pair] = field(default_factory=list)  # they need what we sell
+    rival: float = 0.0  # the strongest same-direction overlap (another buyer, or a rival seller)
+    example: tuple[str, str] | None = None  # (theirs, ours) behind `rival`
+    shared: set[tuple[int, int]] = field(default_factory=set)  # (our need, their request) both buying
+
+
 def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None,
-                   their_lang: str | None = None) -> tuple[list[c.Pair], list[c.Pair], float, tuple[str, str] | None]:
+                   their_lang: str | None = None) -> _Requests:
     """The seeker's needs against their requests (query↔query). Opposite directions answer each
     other (we seek cork, they seek buyers for cork; we sell, they need it); the same direction
     is rivalry (another buyer, or a seller after the same clients). Returns forward and backward
-    answering pairs, the rivalry overlap and its example texts."""
+    answering pairs, the rivalry overlap, its example texts and the needs both sides seek."""
     s = ctx.seeker
+    out = _Requests()
     if request_vecs is None or not len(s.needs):
-        return [], [], 0.0, None
+        return out
     sims = s.need_vectors @ request_vecs.T
-    forward, backward, rival, example = [], [], 0.0, None
     for i, need in enumerate(s.needs):
         # Across languages the same request scores lower by the measured pull: give it back.
         across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
         for j, req in enumerate(requests):
-            sim = _peer(ctx, float(sims[i, j]) + (ctx.pull if across else 0.0))
+            sim = _peer(ctx, float(sims[i, j]) + (_peer_pull(ctx) if across else 0.0))
             if sim <= 0:
                 continue
             if ctx.sells[i] == _sells(ctx, req.type, req.text):
-                if sim > rival:
-                    rival, example = sim, (req.text, need["text"])
+                if sim > out.rival:
+                    out.rival, out.example = sim, (req.text, need["text"])
+                if not ctx.sells[i]:
+                    out.shared.add((i, j))
             elif ctx.sells[i]:  # we sell, they need it
-                backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
+                out.backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
             else:  # we need, they sell it
-                forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
-    return forward, backward, rival, example
+                out.forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
+    return out
 
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage) -> Scored:
@@ -146,21 +169,27 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     profile = next((it.vector for it in items if it.role == "profile"), None)
     their_lang = ctx.languages.of_profile(doc, profile) if ctx.languages is not None else None
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
+    reqs = _request_pairs(ctx, requests, request_vecs, their_lang)
+    # Another buyer of what we seek does not answer that need, and what they seek like us is no
+    # need of theirs we answer (issue #11 point 5): those pairs are left out, the rivalry counts.
+    n_buying = len(buying)  # breadth still counts every need
+    buying = [(i, n) for i, n in buying if i not in {k for k, _ in reqs.shared}]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
                            (ctx.need_languages, their_lang)) if ctx.use_forward else []
-    req_forward, req_backward, rival, rival_example = _request_pairs(ctx, requests, request_vecs, their_lang)
-    forward += req_forward if ctx.use_forward else []
+    forward += reqs.forward if ctx.use_forward else []
+    rival, rival_example, req_backward = reqs.rival, reqs.example, reqs.backward
     backward: list[c.Pair] = []
     their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
                     if not _sells(ctx, r.type, r.text)]
+    n_their_buying = len(their_buying)
+    their_buying = [(j, r) for j, r in their_buying if j not in {k for _, k in reqs.shared}]
     if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    answered = {p.need_pos: p.offer for p in forward if p.answers and p.kind == "offer"}
-    filled = _gaps_filled(ctx, strong, items, answered)
+    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward))
     results: dict[str, c.Criterion] = {
-        "complementarity": c.complementarity(forward, backward, len(buying), max(1, len(their_buying)),
+        "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
         "cross_border": c.cross_border(s.country, doc.get("country"), set(s.doc.get("languages") or []),
@@ -173,7 +202,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
-        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example)
+        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
     total_weight = sum(ctx.weights[k] for k in CRITERIA) or 1.0
     table: dict[str, dict[str, Any]] = {}
     for name in CRITERIA:
@@ -200,6 +229,15 @@ def _strong_items(ctx: SeekerContext, items: list[Item]) -> list[Item]:
     return [it for it in items if it.role == "link" and it.type == "strong"]
 
 
+def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, str]:
+    """Per seeker need, their best offer when it answers that need clearly enough to say it fills
+    the gap the need names: `gap_offer` (raw cosine that 99 % of cross-language need→offer pairs of
+    different links stay below) is stricter than `answers` (90 %), since a wrong "fills X" misleads."""
+    strict = c.calibrate(ctx.thresholds.get("gap_offer", ctx.thresholds["answers"]), ctx.floor, ctx.ceiling)
+    best = c.best_per_need(p for p in forward if p.answers and p.kind == "offer" and p.similarity >= strict)
+    return {pos: p.offer for pos, p in best.items()}
+
+
 def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
                  answered: dict[int, str]) -> dict[str, str]:
     """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
@@ -210,6 +248,12 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
         return {}
     links = _strong_items(ctx, items)
     sims = ctx.gap_vectors @ np.stack([it.vector for it in links]).T if links and ctx.gap_vectors is not None else None
+    if sims is not None and ctx.known_links:
+        # Two template links are the same link only by key: canonicalisation already compared
+        # their labels, and neighbouring links of one chain sit above `same_link` (viticulture
+        # and winemaking). Meaning decides only where one side is a free label.
+        both_known = np.array([[gap in ctx.known_links and bool(it.link) for it in links] for gap in ctx.gaps])
+        sims = np.where(both_known, -1.0, sims)
     filled: dict[str, str] = {}
     for g, gap in enumerate(ctx.gaps):
         if gap in strong:
@@ -222,7 +266,8 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
 
 
 def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: list[Item],
-             offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None) -> c.Criterion:
+             offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None,
+             also_seek: bool = False) -> c.Criterion:
     s = ctx.seeker
     examples: dict[str, tuple[str, str]] = {}
     offer_overlap = 0.0
@@ -239,7 +284,8 @@ def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: li
         sims = ctx.strong_vectors @ np.stack([it.vector for it in links]).T
         same = sims.max(axis=0) >= ctx.thresholds["same_link"]
         shared |= {it.link or it.text for it, hit in zip(links, same) if hit}
-    return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label)
+    return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label,
+                                also_seek)
 
 
 def _scope(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage) -> c.Criterion:

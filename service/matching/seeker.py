@@ -9,7 +9,7 @@ import numpy as np
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError, NotFoundError
 from service.index.base import ProfileIndex
-from service.matching.free_text import split_need
+from service.matching.free_text import core_need, split_need
 
 
 @dataclass
@@ -60,7 +60,7 @@ def text_seeker(embedder: Embedder, text: str, country: str | None, cooperation_
     if len(text) < 3:
         raise InvalidRequestError("describe the need in a few words", {"text": ["too short"]})
     about, sought = split_need(text)
-    vectors = embedder.encode_queries([sought])
+    vectors = embedder.encode_queries([core_need(sought)])  # the full wording stays in the reasons
     doc = {"name": "your need", "country": country, "languages": languages or []}
     need = {"text": sought, "type": cooperation_type, "link": None}
     if about is None:

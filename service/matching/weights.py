@@ -17,9 +17,10 @@ SEARCH_TYPES = ("clusters", "members", "text")
 # answers a need; same_link: label↔label cosine from which two labels name the same link;
 # peer_floor/peer_ceiling: like-for-like cosines (offer↔offer, need↔need) mapped to [0, 1];
 # gap_need: label↔need cosine from which a need names a value-chain gap; language_pull: raw
-# cosine given back to same-language pairs.
+# cosine given back to same-language pairs; gap_offer: raw need→offer cosine from which an offer that
+# answers the need naming a gap fills that gap.
 SIMILARITY_KNOBS = ("floor", "ceiling", "answers", "same_link", "gap_need", "peer_floor", "peer_ceiling",
-                    "language_pull", "hub_center")
+                    "language_pull", "hub_center", "gap_offer", "peer_pull")
 
 def _weight() -> fields.Float:
     return fields.Float(required=True, validate=validate.Range(min=0, max=10))
@@ -55,6 +56,10 @@ class _MatchingSchema(Schema):
                             values=fields.Integer(validate=validate.Range(min=1, max=10_000)), required=True)
     similarity = fields.Dict(keys=fields.String(), values=fields.Dict(
         keys=fields.String(validate=validate.OneOf(SIMILARITY_KNOBS)), values=fields.Float()), required=True)
+    # Per model, "need language>offer language" -> raw cosine taken off (service/matching/language.py).
+    language_offsets = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z]{2}>[a-z]{2}$")),
+        values=fields.Float(validate=validate.Range(min=-0.2, max=0.2))), load_default=dict)
     gap = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     cross_border = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     scope = fields.Dict(keys=fields.String(), values=_Range(), required=True)

@@ -5,7 +5,8 @@ Each scenario's seeker and candidates go into a fresh embedded index through the
 ingest (indexers.sources.read_records + indexers.pipeline.ingest); what the ingest rejects is
 counted and left out of Maillon's ranking, the baselines score the raw records.
 
-Run: python -m tests.bench.bench_open_matching [--only c01,m02] [--force-in] [--details] [--json out.json]"""
+Run: python -m tests.bench.bench_open_matching [--set tests/eval/heldout] [--only c01,m02] [--force-in]
+     [--details] [--json out.json]"""
 from __future__ import annotations
 
 import argparse
@@ -302,11 +303,13 @@ def main() -> None:
                         help="coerce what today's ingest rejects (see tests/bench/open_force.py)")
     parser.add_argument("--details", action="store_true", help="print every ranking")
     parser.add_argument("--json", type=Path, help="also write every ranking and outcome to this file")
+    parser.add_argument("--set", type=Path, default=OPEN,
+                        help="folder of the set (default tests/eval/open; tests/eval/heldout is the held-out one)")
     args = parser.parse_args()
     settings = load_settings()
     embedder = load_embedder(settings.model_name, settings.models_dir)
     domain = _load_domain(REPO_CONFIG_DIR)
-    data = load_set()
+    data = load_set(args.set)
     only = set(args.only.split(",")) if args.only else None
     results = evaluate(data, embedder, domain, only, force_in=args.force_in)
     print(f"model: {embedder.name}; scenarios: {len(results.scenarios)}"

@@ -119,3 +119,31 @@ def test_gap_filled_by_meaning_names_their_words() -> None:
     found = c.gap_filling(gaps, {"surface_treatment": "Oberflächentechnik"}, GAP_CFG, lambda k: "Surface treatment")
     assert found.score == 1.0
     assert found.reason == "fills Surface treatment (missing, strategic) with “Oberflächentechnik”"
+
+
+def test_the_seekers_own_need_leads_and_the_return_favour_follows() -> None:
+    # A buyer's reason starts with the partner's offer for its need, even when the partner's need
+    # met by the seeker's offer scores higher; the reciprocal part reads "your offer … their need".
+    theirs = c.Pair("anodisation de nos pièces", "Eloxieren von Aluminiumbauteilen", 0.6, "forward", 0, True)
+    ours = c.Pair("Suche 5-Achs-Fräsen", "Usinage 5 axes", 0.99, "backward", 0, True)
+    reason = c.complementarity([theirs], [ours], 1, 1, True, True).reason
+    assert reason == ("their offer “Eloxieren von Aluminiumbauteilen” answers your need “anodisation de nos pièces”; "
+                      "in return, your offer “Usinage 5 axes” answers their need “Suche 5-Achs-Fräsen”")
+
+
+def test_a_seller_reason_starts_with_their_need_and_a_near_miss_is_no_return_favour() -> None:
+    sold = c.Pair("Procuramos rolhas", "our cork stoppers", 0.8, "backward", 0, True)
+    miss = c.Pair("our need", "their loosely related offer", 0.3, "forward", 0, False)
+    reason = c.complementarity([], [sold], 0, 1, False, True).reason
+    assert reason == "your offer “our cork stoppers” answers their need “Procuramos rolhas”"
+    both = c.complementarity([miss], [sold], 1, 1, True, True).reason
+    assert both.startswith("your offer “our cork stoppers” answers") and "in return" not in both
+
+
+def test_another_buyer_is_named_even_when_the_overlap_is_small() -> None:
+    examples = {"request": ("Tappi in sughero", "Bouchons en liège")}
+    quiet = c.competitor_penalty(0.0, 0.1, set(), 1, examples)
+    said = c.competitor_penalty(0.0, 0.1, set(), 1, examples, also_seek=True)
+    assert quiet.reason is None
+    assert said.score == pytest.approx(0.1)
+    assert said.reason == "another buyer: they also seek “Tappi in sughero” (like your “Bouchons en liège”)"
