@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-PORT = 5114
+PORT = int(os.environ.get("MAILLON_TEST_WEB_PORT", "5114"))  # another port where 5114 is taken
 BASE = f"http://127.0.0.1:{PORT}"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SHOTS = Path(os.environ.get("MAILLON_TEST_OUTPUT", "test-output")) / "screenshots"
@@ -150,7 +150,7 @@ def test_sme_edits_profile_gets_suggestions_sends_request_and_target_accepts_fro
     assert_on_host(driver)
 
 
-def test_organiser_solves_locks_a_meeting_and_prints(site, driver) -> None:
+def test_organiser_solves_moves_a_meeting_and_prints(site, driver) -> None:
     sign_in(driver, site, "organiser", "org-a", "orga@example.org")
     wait_text(driver, "Your events")
     check_page(driver, "organiser-1-events")
@@ -171,10 +171,29 @@ def test_organiser_solves_locks_a_meeting_and_prints(site, driver) -> None:
     assert len(driver.find_elements(By.CSS_SELECTOR, "form[action$='/board/lock'] button")) == before - 1
     check_page(driver, "organiser-4-board-locked")
 
+    # pick a meeting (htmx opens its move form in place), send it to the last slot at the last table
+    cell = driver.find_elements(By.CSS_SELECTOR, ".board td[id^='m-']")[0]
+    names = cell.find_element(By.TAG_NAME, "span").text
+    cell.find_element(By.CSS_SELECTOR, "a.move-link").click()
+    WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, "move-form")))
+    start, table = Select(driver.find_element(By.ID, "move-start")), Select(driver.find_element(By.ID, "move-table"))
+    start.select_by_index(len(start.options) - 1)
+    table.select_by_index(len(table.options) - 1)
+    when, label = start.first_selected_option.get_attribute("value"), table.first_selected_option.text
+    check_page(driver, "organiser-5-board-move")
+    driver.find_element(By.ID, "move-button").click()
+    WebDriverWait(driver, 30).until(ec.invisibility_of_element_located((By.ID, "move-form")))
+    rows = driver.find_elements(By.CSS_SELECTOR, ".board tbody tr")
+    assert names in rows[-1].find_elements(By.TAG_NAME, "td")[-1].text  # the board shows it there
+    check_page(driver, "organiser-6-board-moved")
+
     driver.get(f"{BASE}/app/events/fair-1/print/participants")
-    check_page(driver, "organiser-5-print-agendas")
+    a_name, b_name = names.split(" · ")
+    agenda = driver.find_element(By.XPATH, f"//section[h2[starts-with(., '{a_name} (')]]").text
+    assert f"{when.replace('T', ' ')}–" in agenda and f" {label} {b_name}" in agenda, agenda
+    check_page(driver, "organiser-7-print-agendas")
     driver.get(f"{BASE}/app/events/fair-1/outbox")
-    check_page(driver, "organiser-6-outbox")
+    check_page(driver, "organiser-8-outbox")
     assert_on_host(driver)
 
 
