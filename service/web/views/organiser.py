@@ -48,7 +48,8 @@ def new_event() -> Any:
 @requires("organiser")
 def dashboard(event_id: str) -> Any:
     return render_template("organiser/dashboard.html", d=services().overview(principal()).dashboard(event_id),
-                           job_id=request.args.get("job"), notified=request.args.get("notified"), states=STATES)
+                           job_id=request.args.get("job"), notified=request.args.get("notified"),
+                           reminder=request.args.get("reminder"), states=STATES)
 
 
 @bp.post("/events/<event_id>/participants/import")
@@ -76,9 +77,13 @@ def solve(event_id: str) -> Any:
 @bp.post("/events/<event_id>/publish")
 @requires("organiser")
 def publish(event_id: str) -> Any:
-    """Tell the participants about the latest agenda (or what changed since the last notice)."""
+    """Tell the participants about the latest agenda (or what changed since the last notice); a
+    final agenda also schedules the reminder before the event."""
     result = services().agenda_notices(principal()).publish(event_id)
-    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"]), 303)
+    reminder = result.get("reminder") or {}
+    said = reminder.get("at") or reminder.get("reason")  # a preliminary agenda has no reminder to speak of
+    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"],
+                            reminder=None if said == "not_final" else said), 303)
 
 
 @bp.post("/events/<event_id>/remind")
