@@ -211,6 +211,8 @@ def test_organiser_moves_a_meeting_on_the_board_and_sees_what_collides(web_app, 
 
     moved = post(client, "/app/events/fair-1/board/move", form, token_page=board)
     assert moved.status_code == 303 and moved.headers["Location"].startswith("/app/events/fair-1/board#m-")
+    audited = svc.audit.entries("/app/events/fair-1/board/move")
+    assert [(e["action"], e["subject"]) for e in audited] == [("POST /app/events/<event_id>/board/move", "org-a")]
     now = {frozenset((m["a"], m["b"])): m for m in agendas.schedule("fair-1")["schedule"]["meetings"]}
     assert now[frozenset((first["a"], first["b"]))] | {"confirmed": True} == {**first, "slot": free["id"],
                                                                                "table": 1, "confirmed": True}
