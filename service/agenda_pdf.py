@@ -2,12 +2,41 @@
 European name prints): one page per participant, one page per table, with the breaks."""
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
 FONTS = Path(__file__).parent / "fonts"
+CACHED = 16  # documents kept per process
+
+
+def _same_input_same_pdf(render: Callable[..., bytes]) -> Callable[..., bytes]:
+    """A per-process cache keyed by the content of the arguments: printing the same agenda again
+    costs no font parsing and layout (about half a second), and any change makes a new key."""
+    done: OrderedDict[str, bytes] = OrderedDict()
+    lock = threading.Lock()
+
+    @wraps(render)
+    def cached(*args: Any) -> bytes:
+        key = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+        with lock:
+            if key in done:
+                done.move_to_end(key)
+                return done[key]
+        pdf = render(*args)
+        with lock:
+            done[key] = pdf
+            while len(done) > CACHED:
+                done.popitem(last=False)
+        return pdf
+    return cached
 
 
 def _pdf() -> FPDF:
@@ -53,6 +82,7 @@ def _with_breaks(event: dict[str, Any], meetings: list[tuple[str, str, list[str]
     return [cells for _, cells in sorted(rows, key=lambda r: r[0])]
 
 
+@_same_input_same_pdf
 def participants_pdf(event: dict[str, Any], agendas: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
     """`agendas`: service.agenda.exports.participant_agenda dicts; `labels`: the column titles."""
     pdf = _pdf()
@@ -68,6 +98,7 @@ def participants_pdf(event: dict[str, Any], agendas: list[dict[str, Any]], label
     return bytes(pdf.output())
 
 
+@_same_input_same_pdf
 def tables_pdf(event: dict[str, Any], sheets: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
     """`sheets`: [{"table": n, "rows": [{"start", "end", "a", "b"}]}]."""
     pdf = _pdf()

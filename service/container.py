@@ -216,7 +216,13 @@ class Services:
         return MeetingRequests(self.event_service(caller), self.notifier())
 
     def agenda_notices(self, caller: Principal) -> AgendaNotices:
-        return AgendaNotices(self.agenda_service(caller), self.notifier())
+        from datetime import timedelta
+
+        from service.notify.reminders import ReminderSchedule
+
+        lead = self.settings.reminder_lead_hours  # 0: no automatic reminder
+        reminders = ReminderSchedule(lambda: self.queue, timedelta(hours=lead)) if lead > 0 else None
+        return AgendaNotices(self.agenda_service(caller), self.notifier(), reminders)
 
     def overview(self, caller: Principal) -> Overview:
         return Overview(self.event_service(caller), self.agenda_service(caller), lambda: self.match_service(caller))

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from service.errors import NotFoundError
+from service.errors import ConflictError, InvalidRequestError, NotFoundError
 from service.matching.filters import MatchRequest
 
 
@@ -115,19 +115,37 @@ class Overview:
                                    key=lambda x: (x["meetings"], x["name"])),
         }
 
-    def board(self, event_id: str) -> dict[str, Any]:
-        """The latest agenda as a grid: one row per slot, one column per table."""
+    def board(self, event_id: str, selected: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The latest agenda as a grid: one row per slot, one column per table. `selected` is
+        the meeting (a, b) the organiser picked to move; it carries its slot and table."""
         schedule = self.agendas.schedule(event_id)  # checks the caller manages the event
         event = self.events.event(event_id)
         names = {p["id"]: p.get("name") or p["id"] for p in self.store.participants(event_id, include_cancelled=True)}
+        labels = event.get("table_labels") or [str(t + 1) for t in range(event["num_tables"])]
+        starts = {s["id"]: s["start"] for s in event["slots"]}
+        wanted = frozenset(selected) if selected else None
         cells: dict[tuple[int, int], dict[str, Any]] = {}
         for m in schedule["schedule"]["meetings"]:
-            cells[(m["slot"], m["table"])] = {"a": m["a"], "b": m["b"], "a_name": names.get(m["a"], m["a"]),
-                                              "b_name": names.get(m["b"], m["b"]), "locked": m.get("confirmed", False)}
+            cells[(m["slot"], m["table"])] = {
+                "a": m["a"], "b": m["b"], "a_name": names.get(m["a"], m["a"]), "b_name": names.get(m["b"], m["b"]),
+                "locked": m.get("confirmed", False), "start": starts.get(m["slot"]), "table": labels[m["table"]],
+                "selected": wanted == frozenset((m["a"], m["b"]))}
         rows = [{"slot": s, "cells": [cells.get((s["id"], t)) for t in range(event["num_tables"])]}
                 for s in event["slots"]]
         return {"event": event, "version": schedule["version"], "state": schedule["state"],
-                "tables": event["num_tables"], "rows": rows, "stats": schedule["stats"]}
+                "tables": event["num_tables"], "labels": labels, "rows": rows, "stats": schedule["stats"],
+                "selected": next((c for c in cells.values() if c["selected"]), None), "conflicts": []}
+
+    def move_on_board(self, event_id: str, a: str, b: str, start: str | None, table: str | None
+                      ) -> dict[str, Any]:
+        """Move a meeting (AgendaService.move: the same check and lock as the API). When it
+        collides, the board to show again: the meeting still selected, with what collides."""
+        try:
+            return {"moved": self.agendas.move(event_id, a, b, start, table)["meeting"]}
+        except (ConflictError, InvalidRequestError) as exc:
+            found = (exc.errors or {}).get("conflicts") or [exc.message]
+            return {"moved": None, "board": {**self.board(event_id, (a, b)), "conflicts": found,
+                                             "asked": {"start": start, "table": table}}}
 
     def printable_agendas(self, event_id: str) -> str:
         """Every participant's agenda, one per page, for the organiser to print."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -55,6 +55,34 @@ class JobQueue:
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
         return job.id
+
+    def enqueue_at(self, when: datetime, func: str, *args: Any, job_id: str, description: str = "",
+                   meta: dict[str, Any] | None = None) -> str:
+        """Run a job (by dotted path) at `when` (aware); the worker's scheduler enqueues it when
+        due. A job of the same id that is still waiting is replaced, never doubled."""
+        try:
+            self.cancel_scheduled(job_id)
+            job = self.queue.enqueue_at(when, func, *args, job_id=job_id, description=description or func,
+                                        meta=meta or {}, result_ttl=7 * 24 * 3600, failure_ttl=30 * 24 * 3600)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
+        return job.id
+
+    def cancel_scheduled(self, job_id: str) -> bool:
+        """Drop a job that waits for its time (True when there was one)."""
+        registry = self.queue.scheduled_job_registry
+        if job_id not in registry:
+            return False
+        registry.remove(job_id, delete_job=True)
+        return True
+
+    def scheduled_at(self, job_id: str) -> datetime | None:
+        """When a waiting job is due (None when no job of this id waits)."""
+        registry = self.queue.scheduled_job_registry
+        try:
+            return registry.get_scheduled_time(job_id) if job_id in registry else None
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise BackendUnavailableError(f"job queue unavailable (Redis): {exc}") from exc
 
     def _unless_abandoned(self, job: Job) -> JobStatus | None:
         """A started job whose worker died (heartbeat expired) is retried or failed now, by

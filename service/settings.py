@@ -45,6 +45,7 @@ _ENV = {
     "MAILLON_SECURE_COOKIES": ("secure_cookies", lambda v: v.lower() in ("1", "true", "yes")),
     "ES_REPLICAS": ("es_replicas", int),
     "MAILLON_EMBED_BACKEND": ("embed_backend", str),
+    "MAILLON_REMINDER_LEAD_HOURS": ("reminder_lead_hours", float),
 }
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 # Values copied from an example file are refused rather than sent to a server.
@@ -89,6 +90,9 @@ class Settings:
     # torch by default: onnx-int8 is 1.8-2.3x faster per core with ESCO FR->EN R@10 within 0.005
     # (tests/bench/bench_backends.py), but its one-off export takes minutes on a first run.
     embed_backend: str = "torch"
+    # the reminder e-mail goes this long before the event's first session (scheduled on publishing
+    # a final agenda); 0 sends none automatically
+    reminder_lead_hours: float = 24.0
 
     @property
     def store_path(self) -> Path:
@@ -152,6 +156,9 @@ def _validate(s: Settings) -> None:
             problems.append(f"{name}: must be positive, got {getattr(s, name)}")
     if s.embed_backend not in EMBED_BACKENDS:
         problems.append(f"MAILLON_EMBED_BACKEND: {s.embed_backend!r} is not one of {', '.join(EMBED_BACKENDS)}")
+    if s.reminder_lead_hours < 0:
+        problems.append(f"MAILLON_REMINDER_LEAD_HOURS: must be 0 (no automatic reminder) or more, "
+                        f"got {s.reminder_lead_hours}")
     for var, value in (("ES_PASSWORD", s.es_password), ("ES_API_KEY", s.es_api_key)):
         if value and value.strip().lower() in PLACEHOLDER_SECRETS:
             problems.append(f"{var}: {value!r} is a placeholder; set the real secret")

@@ -44,7 +44,9 @@ def init_auth(app: Flask, services: Any) -> None:
     @app.after_request
     def audit(response: Any) -> Any:
         who = g.get("principal")
-        if who is not None and request.method in CHANGES and 200 <= response.status_code < 300:
+        # a web form that worked answers 303 (post/redirect/get): audited like the API's 2xx
+        done = 200 <= response.status_code < 300 or (response.status_code == 303 and request.path.startswith("/app/"))
+        if who is not None and request.method in CHANGES and done:
             rule = request.url_rule.rule if request.url_rule else request.path
             body = response.get_json(silent=True) if response.is_json else None
             details = {"status": response.status_code}

@@ -42,6 +42,11 @@ def _agendas() -> Any:
     return services().agenda_service(principal())
 
 
+def _requests() -> Any:
+    """Meeting requests with their notifications: the same service as the web pages."""
+    return services().meeting_requests(principal())
+
+
 class ParticipationSchema(Schema):
     id = fields.String()
     status = fields.String()
@@ -147,8 +152,8 @@ class ParticipantRequests(MethodView):
     @blp.response(201, MeetingRequestDumpSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, data: dict[str, Any], event_id: str, pid: str) -> Any:
-        """Send a meeting request with a note and a priority (1 low – 3 high)"""
-        return _events().send_request(event_id, pid, data)
+        """Send a meeting request with a note and a priority (1 low – 3 high); the addressee gets an e-mail"""
+        return _requests().send(event_id, pid, data)
 
 
 @blp.route("/events/<event_id>/requests")
@@ -165,8 +170,8 @@ class RequestAnswer(MethodView):
     @blp.response(200, MeetingRequestDumpSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, event_id: str, rid: str, answer: str) -> Any:
-        """Accept or decline a pending request"""
-        return _events().answer(event_id, rid, answer == "accept")
+        """Accept or decline a pending request; the sender gets an e-mail"""
+        return _requests().answer(event_id, rid, answer == "accept")
 
 
 @blp.route("/events/<event_id>/agenda")

@@ -1,9 +1,11 @@
 """Tell participants that the agenda was published or changed, and what changed for them:
-meetings added, moved (slot or table) or removed since the last version they were told about."""
+meetings added, moved (slot or table) or removed since the last version they were told about.
+Publishing a final agenda also schedules the reminder before the event (service.notify.reminders)."""
 from __future__ import annotations
 
 from typing import Any
 
+from service.notify.reminders import ReminderSchedule
 from service.notify.service import Notifier
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS agenda_notices (event_id TEXT PRIMARY KEY, version INTEGER NOT NULL)"
@@ -19,10 +21,11 @@ def _meetings(doc: dict[str, Any] | None, pid: str) -> dict[str, tuple[int, int]
 
 
 class AgendaNotices:
-    def __init__(self, agendas: Any, notifier: Notifier) -> None:
+    def __init__(self, agendas: Any, notifier: Notifier, reminders: ReminderSchedule | None = None) -> None:
         self.agendas = agendas
         self.events = agendas.events
         self.notifier = notifier
+        self.reminders = reminders  # None: no reminder is scheduled (it is sent on demand only)
         notifier.outbox.db.conn().execute(SCHEMA)
 
     def publish(self, event_id: str) -> dict[str, Any]:
@@ -48,12 +51,16 @@ class AgendaNotices:
                                kind="agenda_published" if previous is None else "agenda_changed")
         db.execute("INSERT INTO agenda_notices VALUES (?, ?) ON CONFLICT (event_id) DO UPDATE SET version = ?",
                    (event_id, latest["version"], latest["version"]))
+        reminder = self.reminders.plan(event, latest["state"]) if self.reminders else None
         return {"event": event_id, "version": latest["version"], "notified": told,
-                "first": previous is None}
+                "first": previous is None, "reminder": reminder}
 
-    def remind(self, event_id: str) -> dict[str, Any]:
-        """A reminder before the event: each participant's meetings of the latest agenda."""
+    def remind(self, event_id: str, only_final: bool = False) -> dict[str, Any]:
+        """A reminder before the event: each participant's meetings of the latest agenda
+        (`only_final`: none unless that agenda is final, for the scheduled reminder)."""
         latest = self.agendas.schedule(event_id)  # checks the caller manages the event
+        if only_final and latest["state"] != "final":
+            return {"event": event_id, "version": latest["version"], "notified": 0}
         event = self.events.event(event_id)
         slots = {s["id"]: s for s in event["slots"]}
         people = {p["id"]: p for p in self.events.store.participants(event_id)}

@@ -1,4 +1,5 @@
-"""RQ job: deliver one outbox message. A failure raises, so RQ retries it (see Notifier)."""
+"""RQ jobs: deliver one outbox message (a failure raises, so RQ retries it; see Notifier) and the
+scheduled reminder before an event."""
 from __future__ import annotations
 
 from rq import get_current_job
@@ -23,3 +24,10 @@ def deliver(mail_id: str) -> dict[str, str]:
         raise
     notifier.outbox.attempt(mail_id, None)
     return {"id": mail_id, "status": "sent"}
+
+
+def remind(event_id: str) -> dict[str, object]:
+    """The scheduled reminder (service.notify.reminders): sent only while the agenda is final."""
+    from service.access.keys import SYSTEM
+
+    return current_services().agenda_notices(SYSTEM).remind(event_id, only_final=True)

@@ -99,7 +99,7 @@ def key_client(app, role: str, subject: str | None):
     return client, api
 
 
-SMTP_PORT = 2525
+SMTP_PORT = int(os.environ.get("MAILLON_TEST_SMTP_PORT", "2525"))  # another port where 2525 is taken
 
 
 class Inbox:

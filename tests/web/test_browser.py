@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from service import EXTENSION
-from tests.web.conftest import Inbox, mail_stack
+from tests.web.conftest import Inbox, as_member, mail_stack
 
 selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-PORT = 5114
+PORT = int(os.environ.get("MAILLON_TEST_WEB_PORT", "5114"))  # another port where 5114 is taken
 BASE = f"http://127.0.0.1:{PORT}"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SHOTS = Path(os.environ.get("MAILLON_TEST_OUTPUT", "test-output")) / "screenshots"
@@ -91,7 +91,8 @@ def assert_on_host(driver) -> None:
     off_host = [u for u in urls if not u.startswith(BASE + "/") and not u.startswith("data:")]
     assert not off_host, off_host
     errors = [e["message"] for e in driver.get_log("browser")
-              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]  # the print pages have none
+              if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]  # the print pages have none
+              and not ("/board/move" in e["message"] and "status of 409" in e["message"])]  # a conflict shown
     assert not errors, errors
 
 
@@ -150,7 +151,11 @@ def test_sme_edits_profile_gets_suggestions_sends_request_and_target_accepts_fro
     assert_on_host(driver)
 
 
-def test_organiser_solves_locks_a_meeting_and_prints(site, driver) -> None:
+def test_organiser_solves_moves_a_meeting_and_prints(site, driver) -> None:
+    pids = site.config["seeded"]["pids"]  # a second meeting of the SME, so that a move can collide
+    req = as_member(site, "t-es-machinist").send_request("fair-1", pids["t-es-machinist"],
+                                                         {"to": pids["t-fr-sme"], "priority": 3})
+    as_member(site, "t-fr-sme").answer("fair-1", req["id"], accept=True)
     sign_in(driver, site, "organiser", "org-a", "orga@example.org")
     wait_text(driver, "Your events")
     check_page(driver, "organiser-1-events")
@@ -171,10 +176,39 @@ def test_organiser_solves_locks_a_meeting_and_prints(site, driver) -> None:
     assert len(driver.find_elements(By.CSS_SELECTOR, "form[action$='/board/lock'] button")) == before - 1
     check_page(driver, "organiser-4-board-locked")
 
+    # pick the SME's meeting with the machinist (htmx opens its move form in place) and ask for the
+    # time of the SME's other meeting: the conflict is shown next to it
+    other = driver.find_element(By.XPATH, "//table[contains(@class,'board')]//tr[td[contains(., 'Eloxal')]]/th").text
+    cell = driver.find_element(By.XPATH, "//td[starts-with(@id, 'm-')][contains(., 'Mecanizados Tajo SL')]")
+    names = cell.find_element(By.TAG_NAME, "span").text
+    cell.find_element(By.CSS_SELECTOR, "a.move-link").click()
+    WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, "move-form")))
+    Select(driver.find_element(By.ID, "move-start")).select_by_value(other.replace(" ", "T"))
+    driver.find_element(By.ID, "move-button").click()
+    wait_text(driver, "This move collides:", 30)
+    assert "Mécanique de Précision Garonne already meets Eloxal Werk Bayern GmbH" in \
+        driver.find_element(By.ID, "move-conflicts").text
+    check_page(driver, "organiser-5-board-conflict")
+
+    # then to the last slot at the last table: the board shows it there
+    start, table = Select(driver.find_element(By.ID, "move-start")), Select(driver.find_element(By.ID, "move-table"))
+    start.select_by_index(len(start.options) - 1)
+    table.select_by_index(len(table.options) - 1)
+    when, label = start.first_selected_option.get_attribute("value"), table.first_selected_option.text
+    check_page(driver, "organiser-6-board-move")
+    driver.find_element(By.ID, "move-button").click()
+    WebDriverWait(driver, 30).until(ec.invisibility_of_element_located((By.ID, "move-form")))
+    rows = driver.find_elements(By.CSS_SELECTOR, ".board tbody tr")
+    assert names in rows[-1].find_elements(By.TAG_NAME, "td")[-1].text  # the board shows it there
+    check_page(driver, "organiser-7-board-moved")
+
     driver.get(f"{BASE}/app/events/fair-1/print/participants")
-    check_page(driver, "organiser-5-print-agendas")
+    a_name, b_name = names.split(" · ")
+    agenda = driver.find_element(By.XPATH, f"//section[h2[starts-with(., '{a_name} (')]]").text
+    assert f"{when.replace('T', ' ')}–" in agenda and f" {label} {b_name}" in agenda, agenda
+    check_page(driver, "organiser-8-print-agendas")
     driver.get(f"{BASE}/app/events/fair-1/outbox")
-    check_page(driver, "organiser-6-outbox")
+    check_page(driver, "organiser-9-outbox")
     assert_on_host(driver)
 
 

@@ -6,12 +6,18 @@ import email
 import re
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from service import EXTENSION
 from service.access.keys import SYSTEM
-from tests.web.conftest import Inbox, as_member, browser, post, signed_in
+from tests.web.conftest import EVENT, Inbox, as_member, browser, post, signed_in
+
+
+def _notified(response) -> int:
+    """How many participants the page says were told (the redirect's `notified`)."""
+    return int(parse_qs(urlsplit(response.headers["Location"]).query)["notified"][0])
 
 
 def _text(message: email.message.EmailMessage) -> str:
@@ -101,7 +107,7 @@ def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox
     before = len(inbox.messages)
     published = post(organiser, "/app/events/fair-1/publish", token_page="/app/events/fair-1")
     assert published.status_code == 303 and "notified=" in published.headers["Location"]
-    told = int(published.headers["Location"].split("notified=")[1])
+    told = _notified(published)
     assert told == len(pids)  # the first publication goes to everyone with an address
     mails = inbox.wait_for(before + told)[before:]
     machinist = next(m for m in mails if m["To"] == "t-es-machinist@example.org")
@@ -113,7 +119,7 @@ def test_agenda_published_then_changed_tells_what_changed(mail_app, inbox: Inbox
     svc.agenda_service(SYSTEM).generate("fair-1", "preliminary", time_limit_s=5)
     before = len(inbox.messages)
     again = post(organiser, "/app/events/fair-1/publish", token_page="/app/events/fair-1")
-    changed = inbox.wait_for(before + int(again.headers["Location"].split("notified=")[1]))[before:]
+    changed = inbox.wait_for(before + _notified(again))[before:]
     to_machinist = [m for m in changed if m["To"] == "t-es-machinist@example.org"]
     assert len(to_machinist) == 1 and "has changed" in to_machinist[0]["Subject"]
     body = to_machinist[0].get_body(preferencelist=("plain",)).get_content()
@@ -126,9 +132,108 @@ def test_reminder_before_the_event(mail_app, inbox: Inbox) -> None:
     organiser = signed_in(mail_app, "organiser", "org-a")
     before = len(inbox.messages)
     sent = post(organiser, "/app/events/fair-1/remind", token_page="/app/events/fair-1")
-    count = int(sent.headers["Location"].split("notified=")[1])
+    count = _notified(sent)
     assert count == len(mail_app.config["seeded"]["pids"]) - 1  # t-de-busy cancelled
     reminders = inbox.wait_for(before + count)[before:]
     sme = next(m for m in reminders if m["To"] == "t-fr-sme@example.org")
     assert sme["Subject"] == "Reminder: your meetings at Salon Aéro B2B"
     assert "Mecanizados Tajo SL" in sme.get_body(preferencelist=("plain",)).get_content()
+
+
+def _api(app, role: str, subject: str):
+    _, token = app.extensions[EXTENSION].keys.create(role, subject, f"notification test {subject}")
+    client = app.test_client()
+    client.environ_base["HTTP_X_API_KEY"] = token
+    return client
+
+
+def test_requests_through_the_json_api_notify_like_the_pages(mail_app, inbox: Inbox) -> None:
+    """The API's send, accept and decline go through MeetingRequests too: the same e-mails."""
+    pids = mail_app.config["seeded"]["pids"]
+    anodiser, machinist, secret = (_api(mail_app, "member", m) for m in ("t-de-anodiser", "t-es-machinist",
+                                                                         "t-de-secret"))
+    before = len(inbox.messages)
+    sent = anodiser.post(f"/events/fair-1/participants/{pids['t-de-anodiser']}/requests",
+                         json={"to": pids["t-es-machinist"], "note": "¿Mecanizado de 5 ejes para piezas anodizadas?"})
+    assert sent.status_code == 201, sent.get_json()
+    received = inbox.wait_for(before + 1)[-1]
+    assert received["To"] == "t-es-machinist@example.org"
+    assert received["Subject"].startswith("Eloxal Werk Bayern GmbH")  # the sender, in the addressee's language
+    assert "¿Mecanizado de 5 ejes" in _text(received) and "/app/signin/" in _text(received)
+
+    accepted = machinist.post(f"/events/fair-1/requests/{sent.get_json()['id']}/accept")
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    told = inbox.wait_for(before + 2)[-1]
+    assert told["To"] == "t-de-anodiser@example.org" and told["Content-Language"] == "fr"  # their account's
+    assert told["Subject"] == "Mecanizados Tajo SL accepte de vous rencontrer à Salon Aéro B2B"
+
+    asked = secret.post(f"/events/fair-1/participants/{pids['t-de-secret']}/requests",
+                        json={"to": pids["t-de-anodiser"], "priority": 1})
+    assert asked.status_code == 201
+    inbox.wait_for(before + 3)
+    declined = anodiser.post(f"/events/fair-1/requests/{asked.get_json()['id']}/decline")
+    assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
+    answer = inbox.wait_for(before + 4)[-1]
+    assert answer["To"] == "t-de-secret@example.org"
+    assert answer["Subject"] == "Eloxal Werk Bayern GmbH declined to meet you at Salon Aéro B2B"
+    outbox = signed_in(mail_app, "organiser", "org-a").get("/app/events/fair-1/outbox").get_data(as_text=True)
+    assert "t-de-secret@example.org" in outbox and "t-es-machinist@example.org" in outbox
+
+
+def test_publishing_a_final_agenda_schedules_one_reminder_before_the_event(mail_app, inbox: Inbox) -> None:
+    """The worker's scheduler sends the reminder a lead time before the first session; publishing
+    again replaces the waiting job; inside the lead time nothing is scheduled."""
+    from datetime import UTC, datetime, timedelta
+
+    from service import create_app
+    from service.notify.reminders import reminder_job_id
+
+    svc = mail_app.extensions[EXTENSION]
+    now = datetime.now(UTC)
+    start = (now + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    zone, local = ("UTC", start) if start.hour < 22 else ("Etc/GMT+12", start - timedelta(hours=12))
+    svc.event_service(SYSTEM).create_event({
+        **EVENT, "id": "atelier-soon", "title": "Atelier Usinage Express", "days": [local.date().isoformat()],
+        "timezone": zone, "sessions": [{"start": local.strftime("%H:%M"),
+                                        "end": (local + timedelta(minutes=60)).strftime("%H:%M")}],
+        "breaks": [], "slot_minutes": 20, "num_tables": 2, "owner": "org-a"})
+    pids = {m: as_member(mail_app, m).register("atelier-soon", {"member_id": m,
+                                                               "contact": {"email": f"{m}@example.org"}})["id"]
+            for m in ("t-fr-sme", "t-es-machinist")}
+    req = as_member(mail_app, "t-fr-sme").send_request("atelier-soon", pids["t-fr-sme"],
+                                                      {"to": pids["t-es-machinist"], "note": "Fraisage titane"})
+    as_member(mail_app, "t-es-machinist").answer("atelier-soon", req["id"], accept=True)
+    svc.agenda_service(SYSTEM).generate("atelier-soon", "final", time_limit_s=5)
+
+    # an app whose lead time puts the reminder 15 s from now (the setting; 24 h by default)
+    lead_h = ((start - datetime.now(UTC)).total_seconds() - 15) / 3600
+    s = svc.settings
+    app = create_app({"data_dir": s.data_dir, "embedder": svc.embedder, "redis_url": svc.redis_url(),
+                      "model_name": s.model_name, "public_url": s.public_url, "smtp_host": s.smtp_host,
+                      "smtp_port": s.smtp_port, "reminder_lead_hours": lead_h})
+    organiser = signed_in(app, "organiser", "org-a")
+    queue = app.extensions[EXTENSION].queue
+    before = len(inbox.messages)
+    first = post(organiser, "/app/events/atelier-soon/publish", token_page="/app/events/atelier-soon")
+    assert first.status_code == 303 and "reminder=" in first.headers["Location"]
+    inbox.wait_for(before + 2)  # the agenda itself, to both
+    due = queue.scheduled_at(reminder_job_id("atelier-soon"))
+    assert due is not None and abs((due - (start - timedelta(hours=lead_h))).total_seconds()) < 1
+    again = post(organiser, "/app/events/atelier-soon/publish", token_page="/app/events/atelier-soon")
+    assert again.status_code == 303 and _notified(again) == 0  # nothing changed
+    scheduled = queue.queue.scheduled_job_registry.get_job_ids()
+    assert scheduled.count(reminder_job_id("atelier-soon")) == 1 and len(scheduled) == 1  # replaced, not added
+    assert "scheduled for" in organiser.get(again.headers["Location"]).get_data(as_text=True)
+
+    subject = "Reminder: your meetings at Atelier Usinage Express"
+    reminders = [m for m in inbox.wait_for(before + 4, timeout_s=90)[before:] if m["Subject"] == subject]
+    assert sorted(m["To"] for m in reminders) == ["t-es-machinist@example.org", "t-fr-sme@example.org"]
+    assert "Mecanizados Tajo SL" in next(_text(m) for m in reminders if m["To"] == "t-fr-sme@example.org")
+    time.sleep(3)
+    assert [m["Subject"] for m in inbox.messages[before:]].count(subject) == 2  # one job ran, once
+
+    # now inside the lead time: publishing schedules nothing and says so
+    late = post(organiser, "/app/events/atelier-soon/publish", token_page="/app/events/atelier-soon")
+    assert "reminder=inside_lead_time" in late.headers["Location"]
+    assert queue.scheduled_at(reminder_job_id("atelier-soon")) is None
+    assert "no reminder is scheduled" in organiser.get(late.headers["Location"]).get_data(as_text=True)

@@ -3,10 +3,11 @@ organiser's import, languages, and the calendar feed; all with the real model an
 from __future__ import annotations
 
 import io
+import re
 
 from service import EXTENSION
 from service.access.keys import SYSTEM
-from tests.web.conftest import as_member, browser, csrf_of, post, signed_in
+from tests.web.conftest import as_member, browser, csrf_of, key_client, post, signed_in
 
 
 def test_root_leads_to_signin_and_headers_forbid_off_host(web_app) -> None:
@@ -174,3 +175,48 @@ def test_organiser_prints_pdf_agendas_and_table_sheets(web_app, seeded) -> None:
     tables = client.get("/app/events/fair-1/print/tables.pdf")
     assert tables.data[:5] == b"%PDF-" and tables.data.count(b"/Type /Page\n") == 1  # one table used
     assert signed_in(web_app, "organiser", "org-b").get("/app/events/fair-1/print/tables.pdf").status_code == 403
+
+
+def test_organiser_moves_a_meeting_on_the_board_and_sees_what_collides(web_app, seeded) -> None:
+    svc = web_app.extensions[EXTENSION]
+    pids = seeded["pids"]
+    for frm, to in (("t-fr-sme", "t-de-anodiser"), ("t-es-machinist", "t-fr-sme")):
+        req = as_member(web_app, frm).send_request("fair-1", pids[frm], {"to": pids[to], "priority": 3})
+        as_member(web_app, to).answer("fair-1", req["id"], accept=True)
+    agendas = svc.agenda_service(SYSTEM)
+    agendas.generate("fair-1", "preliminary", time_limit_s=5)
+    meetings = {frozenset((m["a"], m["b"])): m for m in agendas.schedule("fair-1")["schedule"]["meetings"]}
+    first = meetings[frozenset((pids["t-fr-sme"], pids["t-de-anodiser"]))]
+    second = meetings[frozenset((pids["t-fr-sme"], pids["t-es-machinist"]))]
+    slots = svc.event_service(SYSTEM).event("fair-1")["slots"]
+    version = agendas.schedule("fair-1")["version"]
+    client = signed_in(web_app, "organiser", "org-a")
+    board = f"/app/events/fair-1/board?a={first['a']}&b={first['b']}"
+    assert 'id="move-form"' in client.get(board).get_data(as_text=True)  # the picked meeting's form is open
+
+    # the SME already meets the machinist then: the board comes back with what collides
+    clash = post(client, "/app/events/fair-1/board/move", {"a": first["a"], "b": first["b"], "table": "3",
+                                                           "start": slots[second["slot"]]["start"]}, token_page=board)
+    page = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and "This move collides:" in page and 'id="move-form"' in page
+    assert "Mécanique de Précision Garonne already meets Mecanizados Tajo SL" in page
+    assert agendas.schedule("fair-1")["version"] == version  # nothing was saved
+
+    # another organiser cannot move it, through the page or the API (same service, same Guard)
+    other, api = key_client(web_app, "organiser", "org-b")
+    free = next(s for s in slots if s["id"] not in {m["slot"] for m in meetings.values()})
+    form = {"a": first["a"], "b": first["b"], "start": free["start"], "table": "2"}
+    assert post(other, "/app/events/fair-1/board/move", form, token_page="/app/events").status_code == 403
+    assert api.post("/events/fair-1/meetings/move", json=form).status_code == 403
+
+    moved = post(client, "/app/events/fair-1/board/move", form, token_page=board)
+    assert moved.status_code == 303 and moved.headers["Location"].startswith("/app/events/fair-1/board#m-")
+    audited = svc.audit.entries("/app/events/fair-1/board/move")
+    assert [(e["action"], e["subject"]) for e in audited] == [("POST /app/events/<event_id>/board/move", "org-a")]
+    now = {frozenset((m["a"], m["b"])): m for m in agendas.schedule("fair-1")["schedule"]["meetings"]}
+    assert now[frozenset((first["a"], first["b"]))] | {"confirmed": True} == {**first, "slot": free["id"],
+                                                                               "table": 1, "confirmed": True}
+    assert "locked" in client.get("/app/events/fair-1/board").get_data(as_text=True)
+    printed = client.get("/app/events/fair-1/print/participants").get_data(as_text=True)
+    start = free["start"].replace("T", " ")  # the SME's printed agenda: the new time, table 2, the partner
+    assert re.search(rf"{start}–[0-9:]+</td><td>2</td>\s*<td>Eloxal Werk Bayern GmbH</td>", printed)

@@ -8,6 +8,7 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from service.api.events import MeetingPlaceSchema
 from service.errors import InvalidRequestError
 from service.events.schemas import EventSchema
 from service.participant_import import import_participants
@@ -47,7 +48,8 @@ def new_event() -> Any:
 @requires("organiser")
 def dashboard(event_id: str) -> Any:
     return render_template("organiser/dashboard.html", d=services().overview(principal()).dashboard(event_id),
-                           job_id=request.args.get("job"), notified=request.args.get("notified"), states=STATES)
+                           job_id=request.args.get("job"), notified=request.args.get("notified"),
+                           reminder=request.args.get("reminder"), states=STATES)
 
 
 @bp.post("/events/<event_id>/participants/import")
@@ -75,9 +77,13 @@ def solve(event_id: str) -> Any:
 @bp.post("/events/<event_id>/publish")
 @requires("organiser")
 def publish(event_id: str) -> Any:
-    """Tell the participants about the latest agenda (or what changed since the last notice)."""
+    """Tell the participants about the latest agenda (or what changed since the last notice); a
+    final agenda also schedules the reminder before the event."""
     result = services().agenda_notices(principal()).publish(event_id)
-    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"]), 303)
+    reminder = result.get("reminder") or {}
+    said = reminder.get("at") or reminder.get("reason")  # a preliminary agenda has no reminder to speak of
+    return redirect(url_for("web.dashboard", event_id=event_id, notified=result["notified"],
+                            reminder=None if said == "not_final" else said), 303)
 
 
 @bp.post("/events/<event_id>/remind")
@@ -91,7 +97,25 @@ def remind(event_id: str) -> Any:
 @bp.get("/events/<event_id>/board")
 @requires("organiser")
 def board(event_id: str) -> Any:
-    return render_template("organiser/board.html", b=services().overview(principal()).board(event_id))
+    """The board; `a` and `b` pick the meeting whose move form is open."""
+    pair = (request.args["a"], request.args["b"]) if request.args.get("a") and request.args.get("b") else None
+    return render_template("organiser/board.html", b=services().overview(principal()).board(event_id, pair))
+
+
+@bp.post("/events/<event_id>/board/move")
+@requires("organiser")
+def move(event_id: str) -> Any:
+    """The API's MeetingPlaceSchema reads the form; a collision shows the board again with the
+    conflict next to the meeting (409), a move shows the updated board."""
+    try:
+        data = MeetingPlaceSchema().load({k: request.form.get(k) or None for k in ("a", "b", "start", "table")})
+    except ValidationError as exc:
+        raise InvalidRequestError(_("The move is not valid: %(errors)s", errors=exc.messages), exc.messages) from exc
+    out = services().overview(principal()).move_on_board(event_id, data["a"], data["b"], data["start"],
+                                                         data["table"])
+    if out["moved"] is None:
+        return render_template("organiser/board.html", b=out["board"]), 409
+    return redirect(url_for("web.board", event_id=event_id, _anchor=f"m-{data['a']}-{data['b']}"), 303)
 
 
 @bp.post("/events/<event_id>/board/lock")
