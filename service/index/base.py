@@ -60,6 +60,41 @@ class Page:
     total: int
 
 
+@dataclass(frozen=True)
+class KnnSearch:
+    """One role's nearest-neighbour search, for each row of `queries`: part of a batch."""
+
+    role: str
+    queries: np.ndarray
+    k: int
+
+
+@dataclass
+class Retrieved:
+    """A batch's answers: per KnnSearch, per query row, its hits; and the BM25 ranking asked for."""
+
+    hits: list[list[list[Hit]]]
+    lexical: list[str] | None = None
+
+
+@dataclass
+class ProfileRecord:
+    """A profile with its items, read for a match; with what value-chain coverage needs when the
+    backend read it along (None: not read, coverage asks the index itself)."""
+
+    doc: dict[str, Any] | None
+    items: list[Item]
+    clusters: dict[str, dict[str, Any]] | None = None  # a member's clusters, by id
+    members: dict[str, list[dict[str, Any]]] | None = None  # cluster id -> its members (by name, id)
+
+
+@dataclass
+class CandidateRecords:
+    docs: dict[str, dict[str, Any]]
+    items: dict[str, list[Item]]
+    members: dict[str, list[dict[str, Any]]] | None = None  # cluster id -> its members (by name, id)
+
+
 class ProfileIndex(Protocol):
     """What the services need from a backend. Methods raise BackendUnavailableError on outages."""
 
@@ -91,6 +126,18 @@ class ProfileIndex(Protocol):
     def knn(
         self, kind: str, role: str, queries: np.ndarray, k: int, flt: ProfileFilter
     ) -> list[list[Hit]]: ...
+
+    def knn_many(self, kind: str, searches: Sequence[KnnSearch], flt: ProfileFilter,
+                 lexical: tuple[str, int] | None = None) -> Retrieved:
+        """Every search of a match in one round (and the BM25 top `lexical[1]` for `lexical[0]`):
+        each answer as `knn` would give it."""
+
+    def read_profile(self, kind: str, id: str, members_cap: int) -> ProfileRecord:
+        """A seeker: its document and items, and (if the backend can read them in the same round)
+        a member's clusters and up to `members_cap` members of each cluster it depends on."""
+
+    def read_candidates(self, kind: str, ids: Sequence[str], members_cap: int) -> CandidateRecords:
+        """Candidates' documents and items in one round (and, for clusters, their members)."""
 
     def items(self, kind: str, id: str) -> list[Item]: ...
 

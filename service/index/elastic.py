@@ -17,9 +17,20 @@ from elasticsearch import __versionstr__ as CLIENT_VERSION
 
 from service.errors import BackendUnavailableError, ConfigurationError
 from service.index import es_documents as documents
-from service.index import es_errors, queries
-from service.index.base import Hit, IndexedProfile, Item, Page, ProfileFilter
+from service.index import es_errors, es_scan, queries
+from service.index.base import (
+    CandidateRecords,
+    Hit,
+    IndexedProfile,
+    Item,
+    KnnSearch,
+    Page,
+    ProfileFilter,
+    ProfileRecord,
+    Retrieved,
+)
 from service.index.elastic_admin import MAPPING_VERSION, IndexAdmin, safe_url
+from service.index.es_match import MatchReads
 from service.index.fusion import reciprocal_rank_fusion
 from service.vocab import ProfileKind
 
@@ -53,6 +64,7 @@ class ElasticIndex:
         self.url = safe_url(url)
         self.prefix = prefix
         self.admin = IndexAdmin(lambda: self.es, prefix, mappings_dir, self._errors, replicas)
+        self.reads = MatchReads(self._msearch, self.alias, self.items_many, self.url)
         self.dims: int | None = None
         self.model_name: str | None = None
         self._expected: tuple[str, int] | None = None
@@ -295,25 +307,23 @@ class ElasticIndex:
         vectors = np.atleast_2d(np.asarray(queries_, dtype=np.float32)) if len(queries_) else []
         if len(vectors) == 0 or k <= 0:
             return [[] for _ in range(len(vectors))]
-        self._ready()
-        out: list[list[Hit]] = []
-        index = self.alias(kind, items=True)
-        for start in range(0, len(vectors), 50):
-            bodies = [queries.knn_body(role, v, k, flt) for v in vectors[start : start + 50]]
-            with self._errors("kNN search"):
-                responses = self.es.msearch(searches=queries.msearch_lines(index, bodies))["responses"]
-            for resp in responses:
-                out.append(self._hits(resp))
-        return out
+        return self.knn_many(kind, [KnnSearch(role, vectors, k)], flt).hits[0]
 
-    def _hits(self, resp: dict[str, Any]) -> list[Hit]:
-        status = int(resp.get("status", 200))
-        if "error" in resp and status != 404:  # 404: no items index yet
-            error_type, reason = es_errors.error_parts(resp)
-            raise es_errors.domain_error(status, "run a kNN search", self.url, reason, error_type,
-                                         {"elasticsearch": str(resp["error"])[:500]})
-        return [Hit(h["_source"]["profile_id"], h["_source"]["role"], int(h["_source"]["pos"]),
-                    queries.cosine(h["_score"])) for h in resp.get("hits", {}).get("hits", [])]
+    def knn_many(self, kind: str, searches: Sequence[KnnSearch], flt: ProfileFilter,
+                 lexical: tuple[str, int] | None = None) -> Retrieved:
+        """Every kNN search of a match (and its BM25 ranking) in one _msearch."""
+        return self.reads.knn_many(kind, searches, flt, lexical)
+
+    def read_profile(self, kind: str, id: str, members_cap: int) -> ProfileRecord:
+        return self.reads.read_profile(kind, id, members_cap)
+
+    def read_candidates(self, kind: str, ids: Sequence[str], members_cap: int) -> CandidateRecords:
+        return self.reads.read_candidates(kind, ids, members_cap)
+
+    def _msearch(self, lines: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+        self._ready()
+        with self._errors(what):
+            return self.es.msearch(searches=lines)["responses"]
 
     def lexical(self, kind: str, text: str, k: int, flt: ProfileFilter) -> list[str]:
         """Profile ids ranked by BM25 for any word of the text (names weigh more)."""
@@ -330,38 +340,17 @@ class ElasticIndex:
         return self.items_many(kind, [id])[id]
 
     def items_many(self, kind: str, ids: Sequence[str]) -> dict[str, list[Item]]:
-        """Items of many profiles (a match's candidates) in one search per 10,000 items."""
-        ids = list(dict.fromkeys(ids))
-        out: dict[str, list[Item]] = {pid: [] for pid in ids}
+        """Items of many profiles in one search per 10,000 items."""
         self._ready()
-        for start in range(0, len(ids), 10_000):  # within the terms query's limit
-            body = queries.items_many_body(ids[start : start + 10_000], queries.WINDOW)
-            for hits in self.admin.sorted_pages(self.alias(kind, items=True), body, "read items"):
-                for h in hits:
-                    out[h["_source"]["profile_id"]].append(documents.to_item(h["_source"]))
-        return out
+        return es_scan.items_many(self.admin, self.alias(kind, items=True), ids)
 
     def warm(self) -> None:
         """Nothing to load: the vectors live in the server."""
 
     def iter_profiles(self, kind: str, batch_size: int = 500) -> Iterator[IndexedProfile]:
-        """Every profile with its items, as of one point in time on each index (a reindex or an
-        export reads a snapshot, however long it takes and however many profiles there are)."""
+        """Every profile with its items, as of one point in time on each index."""
         self._ready()
-        with self.admin.point_in_time(self.alias(kind)) as pit, \
-                self.admin.point_in_time(self.alias(kind, True)) as items_pit:
-            if pit is None:
-                return
-            for hits in self.admin.pages(pit, queries.scan_body(None, batch_size)):
-                items: dict[str, list[Item]] = {}
-                if items_pit is not None:
-                    body = queries.scan_items_body([h["_id"] for h in hits], 1000)
-                    for item_hits in self.admin.pages(items_pit, body):
-                        for h in item_hits:
-                            items.setdefault(h["_source"]["profile_id"], []).append(documents.to_item(h["_source"]))
-                for h in hits:
-                    src = h["_source"]
-                    yield IndexedProfile(kind, src["id"], src["doc"], src["content_hash"], items.get(src["id"], []))
+        yield from es_scan.iter_profiles(self.admin, kind, batch_size)
 
     def _search(self, index: str, body: dict[str, Any], what: str) -> Any:
         """The response, or None when the index does not exist (yet)."""

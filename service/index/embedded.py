@@ -10,7 +10,18 @@ from typing import Any
 import numpy as np
 
 from service.errors import ConfigurationError
-from service.index.base import ROLES, Hit, IndexedProfile, Item, Page, ProfileFilter
+from service.index.base import (
+    ROLES,
+    CandidateRecords,
+    Hit,
+    IndexedProfile,
+    Item,
+    KnnSearch,
+    Page,
+    ProfileFilter,
+    ProfileRecord,
+    Retrieved,
+)
 from service.index.sqlite_store import SqliteStore
 from service.index.vectors import VectorSet
 from service.vocab import ProfileKind
@@ -159,6 +170,41 @@ class EmbeddedIndex:
             state = self._state[kind]
         found = vectors.search(np.atleast_2d(queries), k, mask)
         return [[Hit(state.ids[o], role, p, s) for o, p, s in row] for row in found]
+
+    def knn_many(self, kind: str, searches: Sequence[KnnSearch], flt: ProfileFilter,
+                 lexical: tuple[str, int] | None = None) -> Retrieved:
+        """One sync and one filter mask for the whole batch, and one matrix product per (role, k):
+        scanning a role's vectors once for all its queries instead of once per search."""
+        self._sync()
+        with self._lock:
+            state = self._state[kind]
+            mask = self._mask(state, flt) if searches else None
+            sets = {s.role: self._vectors.get((kind, s.role)) for s in searches}
+        groups: dict[tuple[str, int], list[int]] = {}
+        for n, s in enumerate(searches):
+            groups.setdefault((s.role, s.k), []).append(n)
+        hits: list[list[list[Hit]]] = [[[] for _ in range(len(s.queries))] for s in searches]
+        for (role, k), members in groups.items():
+            vectors = sets[role]
+            stacked = [np.atleast_2d(searches[n].queries) for n in members if len(searches[n].queries)]
+            if vectors is None or not stacked:
+                continue
+            found = vectors.search(np.concatenate(stacked), k, mask)
+            at = 0
+            for n in members:
+                rows = found[at : at + len(searches[n].queries)]
+                at += len(searches[n].queries)
+                hits[n] = [[Hit(state.ids[o], role, p, sc) for o, p, sc in row] for row in rows]
+        words = self.lexical(kind, lexical[0], lexical[1], flt) if lexical else None
+        return Retrieved(hits, words)
+
+    def read_profile(self, kind: str, id: str, members_cap: int) -> ProfileRecord:
+        """Local reads are cheap: coverage reads clusters and members itself when it needs them."""
+        doc = self.get(kind, id)
+        return ProfileRecord(doc, self.items(kind, id) if doc is not None else [])
+
+    def read_candidates(self, kind: str, ids: Sequence[str], members_cap: int) -> CandidateRecords:
+        return CandidateRecords(self.get_many(kind, ids), self.items_many(kind, ids))
 
     def health(self) -> dict[str, Any]:
         counts = {kind: self.count(kind) for kind in KINDS}

@@ -197,3 +197,34 @@ def search_kwargs(body: dict[str, Any]) -> dict[str, Any]:
     """A body as keyword arguments of Elasticsearch.search (the same in clients 8 and 9)."""
     renamed = {"from": "from_", "_source": "source"}
     return {renamed.get(key, key): value for key, value in body.items()}
+
+
+# -- a match's batched reads (one _msearch each: the seeker, the candidates) ------------------
+MEMBER_LINK_SOURCE = ["clusters", "doc.value_chain_links", "doc.offers.link"]  # coverage.member_links
+MAX_PROFILE_CLUSTERS = 1_000
+
+
+def docs_body(profile_ids: Sequence[str]) -> dict[str, Any]:
+    """Profile documents by id, as a search (so that it can share an _msearch with item reads)."""
+    ids = sorted(set(profile_ids))
+    return {"query": {"terms": {"id": ids}}, "size": max(1, len(ids)), "_source": PROFILE_SOURCE}
+
+
+def lookup(alias: str, profile_id: str, path: str) -> dict[str, Any]:
+    """A terms lookup: the values of `path` in one stored profile, read by the server itself."""
+    return {"index": alias, "id": profile_id, "path": path}
+
+
+def clusters_of_body(members_alias: str, member_id: str) -> dict[str, Any]:
+    """The clusters a member belongs to, without reading the member first."""
+    return {"query": {"terms": {"id": lookup(members_alias, member_id, "clusters")}},
+            "size": MAX_PROFILE_CLUSTERS, "_source": PROFILE_SOURCE}
+
+
+def cluster_members_body(clusters: Sequence[str] | dict[str, Any], size: int) -> dict[str, Any]:
+    """Members of these clusters (ids, or a terms lookup) in the listing order (name, id), with
+    only what value-chain coverage counts; the total tells whether every member came."""
+    values = sorted(set(clusters)) if not isinstance(clusters, dict) else clusters
+    return {"query": {"bool": {"filter": [{"terms": {"clusters": values}}]}},
+            "sort": [{"name.keyword": "asc"}, {"id": "asc"}], "size": size, "track_total_hits": True,
+            "_source": MEMBER_LINK_SOURCE}

@@ -15,10 +15,21 @@ def fuse_lexical(index: Any, target: str, text: str, flt: ProfileFilter, semanti
                  cfg: dict[str, Any]) -> list[str]:
     """Candidate ids, best first: weighted reciprocal-rank fusion of the semantic ranking and
     the BM25 ranking (as many lexical candidates as kNN ones per need)."""
-    hybrid = cfg.get("hybrid") or {}
-    weight = float(hybrid.get("weight", 0.0))
     lexical = getattr(index, "lexical", None)
-    if weight <= 0 or lexical is None or not text.strip():
+    k = lexical_k(text, cfg)
+    if lexical is None or k is None:
         return semantic
-    words = lexical(target, text, int(hybrid.get("lexical_k", cfg["retrieval"]["per_need_k"])), flt)
+    return fuse(semantic, lexical(target, text, k, flt), cfg)
+
+
+def lexical_k(text: str, cfg: dict[str, Any]) -> int | None:
+    """How many BM25 candidates to fuse for this text, or None when hybrid is off."""
+    hybrid = cfg.get("hybrid") or {}
+    if float(hybrid.get("weight", 0.0)) <= 0 or not text.strip():
+        return None
+    return int(hybrid.get("lexical_k", cfg["retrieval"]["per_need_k"]))
+
+
+def fuse(semantic: list[str], words: list[str], cfg: dict[str, Any]) -> list[str]:
+    weight = float((cfg.get("hybrid") or {}).get("weight", 0.0))
     return [pid for pid, _ in reciprocal_rank_fusion([semantic, words], weights=[1.0, weight])]

@@ -10,15 +10,15 @@ import numpy as np
 from service.domain_config import DomainConfig
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError
-from service.index.base import ProfileFilter, ProfileIndex
+from service.index.base import KnnSearch, ProfileFilter, ProfileIndex, ProfileRecord
 from service.links import link_vocabulary
-from service.matching.coverage import Coverage
+from service.matching.coverage import MAX_MEMBERS_READ, Coverage
 from service.matching.disclosure import candidate_views, restricted_seeker, retrieved_openly
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
 from service.matching.gap_vectors import gap_text, gap_vectors
-from service.matching.hybrid import fuse_lexical
+from service.matching.hybrid import fuse, lexical_k
 from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
@@ -59,17 +59,23 @@ class Matcher:
         self.gap_vectors = gap_vectors if gap_vectors is not None else {}
 
     def find(self, req: MatchRequest) -> MatchPage:
-        seeker = self._seeker(req)
-        coverage = Coverage(self.index, self.domain)
+        # Three rounds at most on any backend: the seeker (with what its coverage needs), every
+        # retrieval search at once, the candidates with their items.
+        record = self._read_seeker(req)
+        seeker = self._seeker(req, record)
+        coverage = Coverage(self.index, self.domain, record.members if record else None,
+                            record.clusters if record else None)
         ctx = self._context(seeker, req, coverage)
         flt = index_filter(req, seeker.country, seeker.id if seeker.kind == req.target else None)
         via: dict[str, set[str]] = {}
         candidate_ids = self.retrieve(seeker, ctx, req.target, flt, via)
-        docs = candidate_views(self.index.get_many(req.target, candidate_ids), req)  # privacy rule
+        read = self.index.read_candidates(req.target, candidate_ids, MAX_MEMBERS_READ)
+        coverage.add_members(read.members)
+        docs = candidate_views(read.docs, req)  # privacy rule
         kept = [cid for cid in candidate_ids
                 if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
                 and passes(docs[cid], req, self.domain.cooperation_types)]
-        items = self.index.items_many(req.target, kept)
+        items = read.items
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
         scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage), cid) for cid in kept),
@@ -83,12 +89,17 @@ class Matcher:
                     "gaps": {k: v[0] for k, v in ctx.gaps.items()}},
             search_type=req.search_type, items=matches, total=len(scored))
 
-    def _seeker(self, req: MatchRequest) -> Seeker:
+    def _read_seeker(self, req: MatchRequest) -> ProfileRecord | None:
         if req.text:
-            return text_seeker(self.embedder, req.text, req.country, req.cooperation_type)
+            return None
         if not (req.seeker_kind and req.seeker_id):
             raise InvalidRequestError("give a seeker (kind and id) or a text", {"seeker": ["missing"]})
-        seeker = stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type)
+        return self.index.read_profile(req.seeker_kind, req.seeker_id, MAX_MEMBERS_READ)
+
+    def _seeker(self, req: MatchRequest, record: ProfileRecord | None) -> Seeker:
+        if req.text or record is None:
+            return text_seeker(self.embedder, req.text, req.country, req.cooperation_type)
+        seeker = stored_seeker(self.index, req.seeker_kind, req.seeker_id, req.cooperation_type, record)
         return seeker if req.seeker_owned else restricted_seeker(seeker)
 
     def _context(self, seeker: Seeker, req: MatchRequest, coverage: Coverage) -> SeekerContext:
@@ -152,32 +163,45 @@ class Matcher:
         their needs, and our value-chain gaps against offers and profiles."""
         retrieval = self.cfg["retrieval"]
         best: dict[str, float] = {}
+        searches: list[KnnSearch] = []
 
-        def collect(role: str, queries: np.ndarray, k: int) -> None:
-            if len(queries) == 0:
-                return
-            for row in self.index.knn(target, role, queries, k, flt):
-                for hit in row:
-                    best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
-                    if via is not None:  # which of the candidate's texts brought it in
-                        via.setdefault(hit.profile_id, set()).add(role)
+        def plan(role: str, queries: np.ndarray, k: int) -> None:
+            if len(queries):
+                searches.append(KnnSearch(role, queries, k))
+
+        def collect(done: list[KnnSearch], answers: list[list[list[Any]]]) -> None:
+            for search, rows in zip(done, answers):
+                for row in rows:
+                    for hit in row:
+                        best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
+                        if via is not None:  # which of the candidate's texts brought it in
+                            via.setdefault(hit.profile_id, set()).add(search.role)
 
         buying = seeker.need_vectors[[not s for s in ctx.sells]] if len(seeker.needs) else seeker.need_vectors
         if ctx.use_forward:
-            collect("offer", buying, retrieval["per_need_k"])
+            plan("offer", buying, retrieval["per_need_k"])
         if len(seeker.need_vectors):  # sellers of what we need, buyers of what we sell, rivals
-            collect("request", seeker.need_vectors, retrieval["per_need_k"])
+            plan("request", seeker.need_vectors, retrieval["per_need_k"])
         if ctx.use_backward and len(seeker.offer_vectors):
-            collect("request", seeker.offer_vectors, retrieval["per_need_k"])
+            plan("request", seeker.offer_vectors, retrieval["per_need_k"])
         if ctx.gaps and ctx.gap_vectors is not None:
-            collect("offer", ctx.gap_vectors, retrieval["per_gap_k"])
-            collect("link", ctx.gap_vectors, retrieval["per_gap_k"])
-            collect("profile", ctx.gap_vectors, retrieval["per_gap_k"])
-        if not best and seeker.profile_vector is not None:
-            collect("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])
+            plan("offer", ctx.gap_vectors, retrieval["per_gap_k"])
+            plan("link", ctx.gap_vectors, retrieval["per_gap_k"])
+            plan("profile", ctx.gap_vectors, retrieval["per_gap_k"])
+        whole = ([KnnSearch("profile", seeker.profile_vector[None, :], retrieval["max_candidates"])]
+                 if seeker.profile_vector is not None else [])
+        if not searches:  # nothing else to look for: the whole profile goes in the same round
+            searches, whole = whole, []
+        # A free-text need also ranks by BM25 in the same round (service/matching/hybrid.py).
+        text = seeker.needs[0]["text"] if seeker.kind is None and seeker.needs else ""
+        k_text = lexical_k(text, self.cfg) if text else None
+        got = self.index.knn_many(target, searches, flt, (text, k_text) if k_text else None)
+        collect(searches, got.hits)
+        if not best and whole:  # the searches found nothing: a second round on the whole profile
+            collect(whole, self.index.knn_many(target, whole, flt).hits)
         ranked = sorted(best, key=lambda pid: -best[pid])
-        if seeker.kind is None:  # a free-text need: hybrid retrieval hook (service/matching/hybrid.py)
-            ranked = fuse_lexical(self.index, target, seeker.needs[0]["text"], flt, ranked, self.cfg)
+        if got.lexical is not None:
+            ranked = fuse(ranked, got.lexical, self.cfg)
         return ranked[: retrieval["max_candidates"]]
 
     def gap_vectors_warm(self) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from service.embeddings import Embedder
 from service.errors import InvalidRequestError, NotFoundError
-from service.index.base import ProfileIndex
+from service.index.base import ProfileIndex, ProfileRecord
 from service.matching.free_text import core_need, split_need
 
 
@@ -33,11 +33,13 @@ class Seeker:
         return self.doc.get("name") or "your need"
 
 
-def stored_seeker(index: ProfileIndex, kind: str, seeker_id: str, cooperation_type: str | None) -> Seeker:
-    doc = index.get(kind, seeker_id)
+def stored_seeker(index: ProfileIndex, kind: str, seeker_id: str, cooperation_type: str | None,
+                  record: ProfileRecord | None = None) -> Seeker:
+    """`record`: the seeker as the matcher already read it (document and items in one round)."""
+    doc = record.doc if record is not None else index.get(kind, seeker_id)
     if doc is None:
         raise NotFoundError(f"no {kind[:-1]} {seeker_id!r} to match for")
-    items = index.items(kind, seeker_id)
+    items = record.items if record is not None else index.items(kind, seeker_id)
     dims = len(items[0].vector) if items else 0
     needs, need_vecs, offers, offer_vecs, profile = [], [], [], [], None
     for item in items:

@@ -23,6 +23,22 @@ from tests.bench.common import get_domain, get_embedder, ms, pct, rss_bytes
 EVENT_SIZE = 5_000
 
 
+class Traffic:
+    """What went over the wire for the finds being timed: bytes each way and the time spent
+    waiting on the server (round trips on loopback: the server's time)."""
+
+    def __init__(self) -> None:
+        self.sent = self.received = 0
+        self.server_s = 0.0
+
+    def clear(self) -> None:
+        self.sent = self.received = 0
+        self.server_s = 0.0
+
+
+TRAFFIC = Traffic()
+
+
 def counted_es(url: str, counter: list[str]) -> Any:
     from elastic_transport import Urllib3HttpNode
     from elasticsearch import Elasticsearch
@@ -31,27 +47,44 @@ def counted_es(url: str, counter: list[str]) -> Any:
     from service.settings import REPO_CONFIG_DIR
 
     class CountingNode(Urllib3HttpNode):
-        def perform_request(self, method: str, target: str, *args: Any, **kwargs: Any) -> Any:
+        def perform_request(self, method: str, target: str, body: Any = None, *args: Any, **kwargs: Any) -> Any:
             counter.append(f"{method} {target.split('?')[0]}")
-            return super().perform_request(method, target, *args, **kwargs)
+            t0 = time.perf_counter()
+            resp = super().perform_request(method, target, body, *args, **kwargs)
+            TRAFFIC.server_s += time.perf_counter() - t0
+            TRAFFIC.sent += len(body or b"")
+            TRAFFIC.received += len(resp.body or b"")
+            return resp
 
     return ElasticIndex(lambda: Elasticsearch(url, node_class=CountingNode, request_timeout=120), url,
                         f"bench-{uuid.uuid4().hex[:8]}", REPO_CONFIG_DIR / "mappings", replicas=0)
 
 
 def time_finds(matcher: Any, requests: list[Any], counter: list[str] | None = None) -> dict[str, float]:
-    times, counts = [], []
+    """Wall time per find; on Elasticsearch also requests, bytes, time waiting on the server and
+    the rest (our own code, wall and CPU)."""
+    times, counts, server, cpu, sent, received = [], [], [], [], [], []
     for req in requests:
         if counter is not None:
             counter.clear()
-        t0 = time.perf_counter()
+        TRAFFIC.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
         matcher.find(req)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         if counter is not None:
             counts.append(len(counter))
-    out = {"p50": pct(times, 50), "p95": pct(times, 95), "mean": sum(times) / len(times)}
+            server.append(TRAFFIC.server_s)
+            sent.append(TRAFFIC.sent)
+            received.append(TRAFFIC.received)
+    out = {"p50": pct(times, 50), "p95": pct(times, 95), "mean": sum(times) / len(times),
+           "cpu_p50": pct(cpu, 50), "cpu_p95": pct(cpu, 95)}
     if counts:
-        out.update(req_max=max(counts), req_median=sorted(counts)[len(counts) // 2])
+        client = [t - s for t, s in zip(times, server)]
+        out.update(req_max=max(counts), req_median=sorted(counts)[len(counts) // 2],
+                   server_p50=pct(server, 50), server_p95=pct(server, 95),
+                   client_p50=pct(client, 50), client_p95=pct(client, 95),
+                   sent_kib=sum(sent) / len(sent) / 1024, received_kib=sum(received) / len(received) / 1024)
     return out
 
 
@@ -123,13 +156,17 @@ def main() -> None:
             server.stop()
     print(f"\n{args.queries} finds per kind and backend; server {'noida-db' if server else url}; "
           f"bench RSS growth {(rss_bytes() - rss0) / 2**20:.0f} MiB\n")
-    print("| members | match | embedded p50 / p95 | Elasticsearch p50 / p95 | ratio p95 | ES requests (median / max) |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| members | match | embedded p50 / p95 | Elasticsearch p50 / p95 | ratio p95 | ES requests (median / max) "
+          "| ES: waiting on the server p50 / p95 | ES: our side p50 / p95 (CPU p95) | KiB sent / received |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         for kind, label in (("stored", "stored seeker"), ("text", "free text"), ("event", "event (5,000)")):
             e, s = r[f"embedded_{kind}"], r[f"elasticsearch_{kind}"]
             print(f"| {r['size']:,} | {label} | {ms(e['p50'])} / {ms(e['p95'])} | {ms(s['p50'])} / {ms(s['p95'])} "
-                  f"| {s['p95'] / e['p95']:.1f}× | {s['req_median']} / {s['req_max']} |")
+                  f"| {s['p95'] / e['p95']:.1f}× | {s['req_median']} / {s['req_max']} "
+                  f"| {ms(s['server_p50'])} / {ms(s['server_p95'])} "
+                  f"| {ms(s['client_p50'])} / {ms(s['client_p95'])} ({ms(s['cpu_p95'])}) "
+                  f"| {s['sent_kib']:.0f} / {s['received_kib']:.0f} |")
     print("\n| members | copy into ES (PIT read + bulk) | profiles/s | ES primary store "
           "| event matching, members/min/worker (embedded / ES) |")
     print("|---:|---:|---:|---:|---:|")

@@ -136,6 +136,13 @@ class _Recorder:
         self.calls.append((role, np.array(queries, dtype=np.float32), k))
         return out
 
+    def knn_many(self, kind: str, searches: Any, flt: Any, lexical: Any = None) -> Any:
+        t0 = time.perf_counter()
+        out = self.index.knn_many(kind, searches, flt, lexical)
+        self.knn_s += time.perf_counter() - t0
+        self.calls += [(s.role, np.array(s.queries, dtype=np.float32), s.k) for s in searches]
+        return out
+
     def encode_queries(self, texts: Any) -> np.ndarray:
         t0 = time.perf_counter()
         if self.cache is None:

@@ -263,3 +263,42 @@ def test_lexical_ranks_profiles_naming_the_words_within_the_filter(loaded: Any) 
     assert "de-luft" not in loaded.lexical("clusters", "Präzisionsbearbeitung", 5,
                                            ProfileFilter(exclude_countries=frozenset({"DE"})))
     assert loaded.lexical("clusters", "?!", 5, ProfileFilter()) == []
+
+
+# -- a match's batched reads (issue 16: three requests per match on Elasticsearch) ---------------
+def test_knn_many_answers_as_single_searches(loaded: Any) -> None:
+    from service.index.base import KnnSearch
+
+    flt = ProfileFilter(exclude_ids=frozenset({"it-agro"}))
+    searches = [KnnSearch("offer", np.stack([axis(1), axis(7)]), 2), KnnSearch("profile", axis(3)[None, :], 3),
+                KnnSearch("offer", axis(1, 0.3)[None, :], 1), KnnSearch("request", np.zeros((0, DIMS)), 4)]
+    got = loaded.knn_many("clusters", searches, flt)
+    single = [loaded.knn("clusters", s.role, s.queries, s.k, flt) if len(s.queries) else [] for s in searches]
+    assert [[[h.profile_id for h in row] for row in rows] for rows in got.hits] == \
+        [[[h.profile_id for h in row] for row in rows] for rows in single]
+    assert got.hits[0][0][0].profile_id in {"fr-aero", "de-luft"} and got.lexical is None
+    assert loaded.knn_many("clusters", [], flt).hits == []
+
+
+def test_knn_many_ranks_text_in_the_same_round(loaded: Any) -> None:
+    from service.index.base import KnnSearch
+
+    got = loaded.knn_many("clusters", [KnnSearch("offer", axis(1)[None, :], 2)], ProfileFilter(), ("Luftfahrt", 5))
+    assert got.lexical == loaded.lexical("clusters", "Luftfahrt", 5, ProfileFilter())
+
+
+def test_read_profile_and_candidates(loaded: Any) -> None:
+    record = loaded.read_profile("members", "fr-both-0001", 1000)
+    assert record.doc is not None and record.doc == loaded.get("members", "fr-both-0001")
+    assert [(i.role, i.pos) for i in record.items] == [(i.role, i.pos) for i in loaded.items("members", "fr-both-0001")]
+    if record.clusters is not None:  # read along (Elasticsearch): the member's clusters and their members
+        assert set(record.clusters) == {"fr-aero", "de-luft"}
+        assert record.members is not None and sorted(record.members) == ["de-luft", "fr-aero"]
+        assert len(record.members["de-luft"]) == 2
+    assert loaded.read_profile("members", "nobody", 1000).doc is None
+    read = loaded.read_candidates("clusters", ["es-agro", "nobody", "fr-aero"], 1000)
+    assert list(read.docs) == ["es-agro", "fr-aero"]
+    assert read.docs["fr-aero"] == loaded.get("clusters", "fr-aero")
+    single = loaded.items_many("clusters", ["es-agro", "fr-aero"])
+    assert {pid: [(i.role, i.pos) for i in its] for pid, its in read.items.items() if its} == \
+        {pid: [(i.role, i.pos) for i in its] for pid, its in single.items()}

@@ -34,3 +34,22 @@ def test_selling_requests() -> None:
     assert sells(None, "Wir suchen Lizenznehmer für unser Verfahren", reverse)
     assert not sells("licence", "Licence d'un procédé de traitement des margines", reverse)
     assert not sells("supplier", "Fournisseur de bouchons pour nos clients", reverse)
+
+
+class _NoReads:
+    def search(self, *args: Any) -> Page:
+        raise AssertionError("members were read along with the seeker: no second read")
+
+    def get_many(self, *args: Any) -> dict:
+        raise AssertionError("clusters were read along with the seeker: no second read")
+
+
+def test_members_and_clusters_read_along_are_used(domain) -> None:
+    members = {"c": [{"value_chain_links": ["machining"]}, {"offers": [{"link": "machining"}]}]}
+    cluster = {"id": "c", "sector": "aeronautics"}
+    gaps = Coverage(_NoReads(), domain, members).gaps("clusters", cluster, [])
+    assert "machining" not in gaps and gaps["surface_treatment"] == ("missing", False)
+    # A member's clusters read along: only those its (possibly restricted) document lists count.
+    coverage = Coverage(_NoReads(), domain, members, {"c": cluster, "hidden": {"id": "hidden"}})
+    assert coverage.gaps("members", {"id": "m", "clusters": ["c"]}, []) == gaps
+    assert Coverage(_NoReads(), domain, members, {"c": cluster}).gaps("members", {"id": "m"}, []) == {}

@@ -47,6 +47,11 @@ CASES: dict[str, Any] = {
     "alias_swap": lambda: queries.alias_actions({"p-clusters": ("p-clusters-v1-2", ["p-clusters-v1-1"]),
                                                  "p-clusters-items": ("p-clusters-items-v1-2", [])}),
     "msearch": lambda: queries.msearch_lines("p-clusters-items", [{"size": 1}, {"size": 2}]),
+    "docs_by_id": lambda: queries.docs_body(["b", "a", "b"]),
+    "clusters_of_member": lambda: queries.clusters_of_body("p-members", "m-1"),
+    "cluster_members": lambda: queries.cluster_members_body(["c2", "c1"], 10_000),
+    "cluster_members_lookup": lambda: queries.cluster_members_body(
+        queries.lookup("p-members", "m-1", "clusters"), 10_000),
     "index_members_items_es8": lambda: queries.index_body(template("members")["items"], 384, "e5", (8, 15)),
     "index_members_items_es9_2": lambda: queries.index_body(template("members")["items"], 384, "e5", (9, 2)),
     "index_clusters_profiles": lambda: queries.index_body(template("clusters")["profiles"], 384, "e5", (8, 15)),
