@@ -27,7 +27,7 @@ MAX_CACHED = 50_000  # candidates; a few hundred bytes each
 class Derived:
     """What one version of a profile's items gives, whatever the search."""
 
-    rows: dict[str, np.ndarray]  # role -> positions in the item list, in order
+    rows: dict[str, slice | list[int]]  # role -> positions in the item list, in order
     offer_types: dict[str, np.ndarray]  # offer type (non-empty) -> columns among the offers
     link_keyed: np.ndarray  # per strong link: it names a template link (key)
     memo: dict[Any, Any] = field(default_factory=dict)  # per-model values: hubness, language, sells
@@ -85,10 +85,12 @@ CACHE = _Cache(MAX_CACHED)
 
 
 def digest(items: list[Item], matrix: np.ndarray | None) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    h.update("\x1f".join(f"{it.role}\x1e{it.pos}\x1e{it.type}\x1e{it.link}\x1e{it.text}" for it in items).encode())
+    """Of everything the derived values depend on. SHA-1 as a fast content hash (no security role)."""
+    h = hashlib.sha1(usedforsecurity=False)
     if matrix is not None:
         h.update(np.ascontiguousarray(matrix).data)
+    h.update("\x1f".join([f"{it.role}\x1e{it.pos}\x1e{it.type!r}\x1e{it.link!r}\x1e{it.text}"
+                           for it in items]).encode())
     return h.digest()
 
 
@@ -103,9 +105,15 @@ def _derive(items: list[Item]) -> Derived:
         if it.type:
             types.setdefault(it.type, []).append(j)
     links = [items[k] for k in rows.get("strong_link", [])]
-    return Derived({role: np.array(ks, dtype=np.intp) for role, ks in rows.items()},
+    return Derived({role: _positions(ks) for role, ks in rows.items()},
                    {t: np.array(js, dtype=np.intp) for t, js in types.items()},
                    np.array([bool(it.link) for it in links], dtype=bool))
+
+
+def _positions(ks: list[int]) -> slice | list[int]:
+    """A slice where the role's items are contiguous (the index reads them ordered by role):
+    views instead of copies."""
+    return slice(ks[0], ks[-1] + 1) if ks[-1] - ks[0] + 1 == len(ks) else ks
 
 
 def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts:
@@ -122,6 +130,8 @@ def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts
         rows = derived.rows.get(role)
         if rows is None or matrix is None:
             return [], None
+        if isinstance(rows, slice):
+            return items[rows], matrix[rows]
         return [items[k] for k in rows], matrix[rows]
 
     offers, offer_vecs = part("offer")
@@ -129,4 +139,4 @@ def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts
     links, link_vecs = part("strong_link")
     profile = derived.rows.get("profile")
     return CandidateTexts(offers, offer_vecs, requests, request_vecs, links, link_vecs,
-                          items[int(profile[0])].vector if profile is not None else None, derived)
+                          matrix[profile][0] if profile is not None else None, derived)

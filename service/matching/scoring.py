@@ -47,9 +47,9 @@ class SeekerContext:
     strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
     gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
     known_links: frozenset[str] = frozenset()  # the template link keys (canonical links)
-    memo: dict[str, Any] = field(default_factory=dict)  # per search: values every candidate reuses
+    memo: dict[Any, Any] = field(default_factory=dict)  # per search: values every candidate reuses
 
-    def once(self, key: str, compute: Any) -> Any:
+    def once(self, key: Any, compute: Any) -> Any:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
@@ -138,8 +138,9 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
         hub = hubness(ctx, offer_vecs if direction == "forward" else chosen)
     sims = sims - (hub[None, :] if direction == "forward" else hub[:, None])
     need_langs, offer_lang = languages
-    pulls = np.array([pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
-                      for i in rows], dtype=np.float64)
+    pulls = ctx.once(("pulls", tuple(need_langs), tuple(rows), offer_lang), lambda: np.array(
+        [pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
+         for i in rows], dtype=np.float64))
     raw = sims.astype(np.float64) - pulls[:, None]
     if offer_types is None:
         offer_types = _type_columns([o.type if isinstance(o, Item) else o.get("type") for o in offers])
@@ -197,9 +198,9 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     sims = s.need_vectors @ request_vecs.T
     # Across languages the same request scores lower by the measured pull: give it back.
     peer_pull = _peer_pull(ctx)
-    back = np.array([peer_pull if their_lang and i < len(ctx.need_languages)
-                     and ctx.need_languages[i] not in (None, their_lang) else 0.0
-                     for i in range(len(s.needs))], dtype=np.float64)
+    back = ctx.once(("peer_pull", their_lang), lambda: np.array(
+        [peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+         else 0.0 for i in range(len(s.needs))], dtype=np.float64))
     floor, ceiling = ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"]
     peer = np.minimum(1.0, np.maximum(0.0, (sims.astype(np.float64) + back[:, None] - floor) / (ceiling - floor)))
     for i, j in zip(*np.nonzero(peer > 0)):  # row by row, as the rivalry keeps the first strongest
@@ -253,8 +254,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
-        "cross_border": c.cross_border(s.country, doc.get("country"), set(s.doc.get("languages") or []),
-                                       set(doc.get("languages") or []), ctx.countries, ctx.cfg["cross_border"]),
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or [])),
         "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
         "scope": _scope(ctx, doc, strong, coverage),
         "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
@@ -264,12 +264,10 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
         penalty = _rivalry(ctx, strong, texts, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
-    total_weight = sum(ctx.weights[k] for k in CRITERIA) or 1.0
     table: dict[str, dict[str, Any]] = {}
-    for name in CRITERIA:
-        weight = ctx.weights[name] / total_weight
+    for name, weight, shown in _shares(ctx):
         crit = results[name]
-        table[name] = {"score": round(crit.score, 4), "weight": round(weight, 4),
+        table[name] = {"score": round(crit.score, 4), "weight": shown,
                        "contribution": round(weight * crit.score, 4), "reason": crit.reason}
     table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
                       "contribution": round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4),
@@ -280,6 +278,23 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     # A clear competitor or other buyer brings no evidence, whatever its wording.
     evidence = (any(p.answers for p in pairs) or bool(gaps_filled)) and penalty.score < RIVAL_AT
     return Scored(score, table, pairs, gaps_filled, evidence)
+
+
+def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
+    """Per criterion: its share of the weights, and that share rounded for the table."""
+    def shares() -> list[tuple[str, float, float]]:
+        total = sum(ctx.weights[k] for k in CRITERIA) or 1.0
+        return [(name, ctx.weights[name] / total, round(ctx.weights[name] / total, 4)) for name in CRITERIA]
+
+    return ctx.once("shares", shares)
+
+
+def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str]) -> c.Criterion:
+    """The same for every candidate of one country and languages: computed once per search."""
+    s = ctx.seeker
+    return ctx.once(("cross_border", country, languages), lambda: c.cross_border(
+        s.country, country, set(s.doc.get("languages") or []), set(languages), ctx.countries,
+        ctx.cfg["cross_border"]))
 
 
 RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer

@@ -5,8 +5,8 @@ need: median and p90 per find, and optionally a cProfile of each.
 
     python -m tests.bench.bench_scoring [--calls 20] [--profile] [--top 25] [--json out.json]
 
-`--json` also stores each search's ranked ids and scores, so two runs (before and after a change)
-can be compared for identical results."""
+`--json` also stores each search's ranked ids, scores, criteria tables, pairs and sentences, so
+two runs (before and after a change) can be compared for identical results."""
 from __future__ import annotations
 
 import argparse
@@ -63,7 +63,8 @@ def run(calls: int, profile: bool, top: int) -> dict[str, Any]:
             matcher().find(req)
             times.append(time.perf_counter() - t0)
         out[name] = {"median_ms": statistics.median(times) * 1000, "p90_ms": pct(times, 90) * 1000,
-                     "total": page.total, "ranked": [[m.id, m.score] for m in page.items]}
+                     "total": page.total, "ranked": [[m.id, m.score] for m in page.items],
+                     "explained": [[m.id, m.criteria, m.pairs, m.gaps_filled, m.sentence] for m in page.items]}
         print(f"{name:20s} median {ms(statistics.median(times)):>7s} ms  p90 {ms(pct(times, 90)):>7s} ms  "
               f"({page.total} candidates scored, {calls} calls)", flush=True)
         if profile:
