@@ -141,7 +141,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     pulls = ctx.once(("pulls", tuple(need_langs), tuple(rows), offer_lang), lambda: np.array(
         [pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
          for i in rows], dtype=np.float64))
-    raw = sims.astype(np.float64) - pulls[:, None]
+    raw = sims - pulls[:, None]  # float64, as the scalar sums were
     if offer_types is None:
         offer_types = _type_columns([o.type if isinstance(o, Item) else o.get("type") for o in offers])
     for r, (_, need) in enumerate(needs):
@@ -151,14 +151,16 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
             for offer_type, cols in offer_types.items():
                 if offer_type not in allowed:
                     raw[r, cols] -= OTHER_TYPE
-    sim = np.minimum(1.0, np.maximum(0.0, (raw - ctx.floor) / (ctx.ceiling - ctx.floor)))  # c.calibrate
-    answers = raw >= ctx.thresholds["answers"]
+    # Only pairs above the floor calibrate above 0; most candidates have few or none.
+    rows_hit, cols_hit = np.nonzero(raw > ctx.floor)
     pairs = []
-    for r, j in zip(*np.nonzero(sim > 0)):
+    for r, j in zip(rows_hit.tolist(), cols_hit.tolist()):
         i, need = needs[r]
         offer = offers[j]
         text = offer.text if isinstance(offer, Item) else offer["text"]
-        pairs.append(c.Pair(need["text"], text, float(sim[r, j]), direction, i, bool(answers[r, j])))
+        value = float(raw[r, j])
+        pairs.append(c.Pair(need["text"], text, c.calibrate(value, ctx.floor, ctx.ceiling), direction, i,
+                            value >= ctx.thresholds["answers"]))
     return pairs
 
 
@@ -201,11 +203,11 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     back = ctx.once(("peer_pull", their_lang), lambda: np.array(
         [peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
          else 0.0 for i in range(len(s.needs))], dtype=np.float64))
-    floor, ceiling = ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"]
-    peer = np.minimum(1.0, np.maximum(0.0, (sims.astype(np.float64) + back[:, None] - floor) / (ceiling - floor)))
-    for i, j in zip(*np.nonzero(peer > 0)):  # row by row, as the rivalry keeps the first strongest
-        i, j = int(i), int(j)
-        sim, need, req = float(peer[i, j]), s.needs[i], requests[j]
+    raw = sims + back[:, None]  # float64, as the scalar sums were
+    floor = ctx.thresholds["peer_floor"]
+    rows_hit, cols_hit = np.nonzero(raw > floor)  # only these calibrate above 0
+    for i, j in zip(rows_hit.tolist(), cols_hit.tolist()):  # row by row: the rivalry keeps the first strongest
+        sim, need, req = _peer(ctx, float(raw[i, j])), s.needs[i], requests[j]
         if ctx.sells[i] == their_sells[j]:
             if sim > out.rival:
                 out.rival, out.example = sim, (req.text, need["text"])
