@@ -20,7 +20,7 @@ import numpy as np
 
 from service.index.base import Item
 
-MAX_CACHED = 50_000  # candidates; a few hundred bytes each
+MAX_CACHED = 20_000  # candidate versions, about 1–2 kB each (small arrays and dicts)
 
 
 @dataclass
