@@ -1,7 +1,7 @@
 """A candidate's stored texts made ready for scoring: its vectors stacked by role, and what depends
 only on those texts, computed once per process rather than on every search (issue #14 point 9):
 hubness (closeness to every template label), the language its profile text leans to, which of
-its requests sell, how its offers group by type.
+its requests sell.
 
 The derived values are kept in a bounded per-process cache keyed by profile id and a digest of
 the profile's items (role, position, type, link, text and vector bytes): a changed profile gets a
@@ -28,7 +28,6 @@ class Derived:
     """What one version of a profile's items gives, whatever the search."""
 
     rows: dict[str, slice | list[int]]  # role -> positions in the item list, in order
-    offer_types: dict[str, np.ndarray]  # offer type (non-empty) -> columns among the offers
     link_keyed: np.ndarray  # per strong link: it names a template link (key)
     memo: dict[Any, Any] = field(default_factory=dict)  # per-model values: hubness, language, sells
 
@@ -99,14 +98,8 @@ def _derive(items: list[Item]) -> Derived:
     for k, it in enumerate(items):
         role = "strong_link" if it.role == "link" and it.type == "strong" else it.role
         rows.setdefault(role, []).append(k)
-    offers = [items[k] for k in rows.get("offer", [])]
-    types: dict[str, list[int]] = {}
-    for j, it in enumerate(offers):
-        if it.type:
-            types.setdefault(it.type, []).append(j)
     links = [items[k] for k in rows.get("strong_link", [])]
     return Derived({role: _positions(ks) for role, ks in rows.items()},
-                   {t: np.array(js, dtype=np.intp) for t, js in types.items()},
                    np.array([bool(it.link) for it in links], dtype=bool))
 
 

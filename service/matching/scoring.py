@@ -123,54 +123,36 @@ HUB_K = 10
 
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
-                 languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None,
-                 offer_types: dict[str, np.ndarray] | None = None) -> list[c.Pair]:
+                 languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None) -> list[c.Pair]:
     """Needs against offers (query→passage cosines), same-language pull and hubness given back.
-    `hub`: the candidate side's hubness when already known (its offers forward, its needs
-    backward); `offer_types`: offer type -> columns, when already grouped."""
+    `hub`: the candidate side's hubness when already known (its offers forward, its needs backward).
+    The cells are few (a seeker has a handful of needs, a candidate of offers): a plain loop over
+    them costs less than numpy's per-call overhead on such small arrays (bench_scoring)."""
     if offer_vecs is None or not needs:
         return []
-    rows = [i for i, _ in needs]
-    chosen = need_vecs[rows]
+    chosen = need_vecs[[i for i, _ in needs]]
     sims = chosen @ offer_vecs.T
     # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
     if hub is None:
         hub = hubness(ctx, offer_vecs if direction == "forward" else chosen)
-    sims = sims - (hub[None, :] if direction == "forward" else hub[:, None])
+    sims = (sims - (hub[None, :] if direction == "forward" else hub[:, None])).tolist()
     need_langs, offer_lang = languages
-    pulls = ctx.once(("pulls", tuple(need_langs), tuple(rows), offer_lang), lambda: np.array(
-        [pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
-         for i in rows], dtype=np.float64))
-    raw = sims - pulls[:, None]  # float64, as the scalar sums were
-    if offer_types is None:
-        offer_types = _type_columns([o.type if isinstance(o, Item) else o.get("type") for o in offers])
-    for r, (_, need) in enumerate(needs):
+    offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
+    floor, ceiling, answers = ctx.floor, ctx.ceiling, ctx.thresholds["answers"]
+    pairs = []
+    for row, (i, need) in zip(sims, needs):
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
-        if allowed:
-            for offer_type, cols in offer_types.items():
-                if offer_type not in allowed:
-                    raw[r, cols] -= OTHER_TYPE
-    # Only pairs above the floor calibrate above 0; most candidates have few or none.
-    rows_hit, cols_hit = np.nonzero(raw > ctx.floor)
-    pairs = []
-    for r, j in zip(rows_hit.tolist(), cols_hit.tolist()):
-        i, need = needs[r]
-        offer = offers[j]
-        text = offer.text if isinstance(offer, Item) else offer["text"]
-        value = float(raw[r, j])
-        pairs.append(c.Pair(need["text"], text, c.calibrate(value, ctx.floor, ctx.ceiling), direction, i,
-                            value >= ctx.thresholds["answers"]))
+        pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
+        for j, cosine in enumerate(row):
+            offer_type = offer_types[j]
+            raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
+            sim = c.calibrate(raw, floor, ceiling)
+            if sim > 0:
+                offer = offers[j]
+                text = offer.text if isinstance(offer, Item) else offer["text"]
+                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= answers))
     return pairs
-
-
-def _type_columns(types: list[str | None]) -> dict[str, np.ndarray]:
-    """Offer type (non-empty) -> the offers' columns of that type."""
-    out: dict[str, list[int]] = {}
-    for j, t in enumerate(types):
-        if t:
-            out.setdefault(t, []).append(j)
-    return {t: np.array(js, dtype=np.intp) for t, js in out.items()}
 
 
 @dataclass
@@ -200,23 +182,25 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     sims = s.need_vectors @ request_vecs.T
     # Across languages the same request scores lower by the measured pull: give it back.
     peer_pull = _peer_pull(ctx)
-    back = ctx.once(("peer_pull", their_lang), lambda: np.array(
-        [peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
-         else 0.0 for i in range(len(s.needs))], dtype=np.float64))
-    raw = sims + back[:, None]  # float64, as the scalar sums were
-    floor = ctx.thresholds["peer_floor"]
-    rows_hit, cols_hit = np.nonzero(raw > floor)  # only these calibrate above 0
-    for i, j in zip(rows_hit.tolist(), cols_hit.tolist()):  # row by row: the rivalry keeps the first strongest
-        sim, need, req = _peer(ctx, float(raw[i, j])), s.needs[i], requests[j]
-        if ctx.sells[i] == their_sells[j]:
-            if sim > out.rival:
-                out.rival, out.example = sim, (req.text, need["text"])
-            if not ctx.sells[i]:
-                out.shared.add((i, j))
-        elif ctx.sells[i]:  # we sell, they need it
-            out.backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
-        else:  # we need, they sell it
-            out.forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
+    back = ctx.once(("peer_pull", their_lang), lambda: [
+        peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+        else 0.0 for i in range(len(s.needs))])
+    rows = sims.tolist()
+    for i, need in enumerate(s.needs):
+        row, pull = rows[i], back[i]
+        for j, req in enumerate(requests):
+            sim = _peer(ctx, row[j] + pull)
+            if sim <= 0:
+                continue
+            if ctx.sells[i] == their_sells[j]:
+                if sim > out.rival:
+                    out.rival, out.example = sim, (req.text, need["text"])
+                if not ctx.sells[i]:
+                    out.shared.add((i, j))
+            elif ctx.sells[i]:  # we sell, they need it
+                out.backward.append(c.Pair(req.text, need["text"], sim, "backward", j, sim >= 0.5, "request"))
+            else:  # we need, they sell it
+                out.forward.append(c.Pair(need["text"], req.text, sim, "forward", i, sim >= 0.5, "request"))
     return out
 
 
@@ -236,8 +220,8 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     ours_shared, theirs_shared = {k for k, _ in reqs.shared}, {k for _, k in reqs.shared}
     buying = [(i, n) for i, n in buying if i not in ours_shared]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
-                           (ctx.need_languages, their_lang), _hubness_of(ctx, texts, "offer"),
-                           texts.derived.offer_types) if ctx.use_forward and buying and offers else []
+                           (ctx.need_languages, their_lang),
+                           _hubness_of(ctx, texts, "offer")) if ctx.use_forward and buying and offers else []
     forward += reqs.forward if ctx.use_forward else []
     rival, rival_example, req_backward = reqs.rival, reqs.example, reqs.backward
     backward: list[c.Pair] = []
@@ -247,8 +231,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
         hub = _hubness_of(ctx, texts, "request")[[j for j, _ in their_buying]]
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None),
-                                hub, ctx.once("seeker_offer_types",
-                                              lambda: _type_columns([o.get("type") for o in s.offers])))
+                                hub)
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
     filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
