@@ -27,9 +27,11 @@ class Languages:
         profile = self.vocabulary.language_profile(vectors)[:, choices]
         return [LANGS[choices[int(i)]] for i in profile.argmax(axis=1)]
 
-    def of_profile(self, doc: dict[str, Any], vector: np.ndarray | None) -> str | None:
+    def of_profile(self, doc: dict[str, Any], vector: np.ndarray | None,
+                   memo: dict[Any, Any] | None = None) -> str | None:
         """A profile's text language: declared, else its country's only language, else the one of
-        the country's languages the model reads in its profile text."""
+        the country's languages the model reads in its profile text. `memo`: where to keep what the
+        model read, for a vector that does not change (matching.candidate_texts)."""
         if doc.get("language"):
             return doc["language"]
         spoken = list((self.countries.get(doc.get("country") or "") or {}).get("languages") or [])
@@ -38,7 +40,12 @@ class Languages:
         if vector is None:
             return spoken[0] if spoken else None
         candidates = [lang for lang in spoken if lang in LANGS] or None
-        return self.of_vectors(vector[None, :], candidates)[0]
+        if memo is None:
+            return self.of_vectors(vector[None, :], candidates)[0]
+        key = ("language", self.vocabulary, tuple(candidates or ()))
+        if key not in memo:
+            memo[key] = self.of_vectors(vector[None, :], candidates)[0]
+        return memo[key]
 
 
 def pair_offset(offsets: dict[str, float], pull: float, need_lang: str | None, offer_lang: str | None) -> float:

@@ -8,6 +8,7 @@ import numpy as np
 
 from service.index.base import Item
 from service.matching import criteria as c
+from service.matching.candidate_texts import CandidateTexts, candidate_texts
 from service.matching.coverage import Coverage, member_links
 from service.matching.free_text import sells
 from service.matching.language import pair_offset
@@ -46,6 +47,17 @@ class SeekerContext:
     strong_vectors: np.ndarray | None = None  # the seeker's strong links, for rivalry
     gap_needs: list[int | None] = field(default_factory=list)  # per gap: the seeker's need that names it
     known_links: frozenset[str] = frozenset()  # the template link keys (canonical links)
+    memo: dict[Any, Any] = field(default_factory=dict)  # per search: values every candidate reuses
+
+    def once(self, key: Any, compute: Any) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    @property
+    def reverse(self) -> set[str]:
+        """The cooperation types whose requests sell (clients, distributors)."""
+        return self.once("reverse", lambda: {t for t, v in self.coop.items() if v.get("reverse")})
 
 
 @dataclass
@@ -57,16 +69,15 @@ class Scored:
     evidence: bool = False  # a need↔offer pair above the answers threshold, or a gap filled
 
 
-def _vectors(items: list[Item], role: str, doc: dict[str, Any],
-             field_name: str) -> tuple[list[Item], np.ndarray | None]:
-    if not usable_in_matching(doc, field_name):  # private needs/offers stay out of matching
-        return [], None
-    chosen = [it for it in items if it.role == role]
-    return chosen, (np.stack([it.vector for it in chosen]) if chosen else None)
-
-
 def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool:
-    return sells(request_type, text, {t for t, v in ctx.coop.items() if v.get("reverse")})
+    return sells(request_type, text, ctx.reverse)
+
+
+def _request_sells(ctx: SeekerContext, texts: CandidateTexts) -> list[bool]:
+    """Per request of the candidate: does it sell (depends on its texts and the cooperation types)."""
+    reverse = ctx.reverse
+    return texts.cached(("sells", frozenset(reverse)),
+                        lambda: [sells(r.type, r.text, reverse) for r in texts.requests])
 
 
 def _peer_pull(ctx: SeekerContext) -> float:
@@ -87,9 +98,24 @@ def hubness(ctx: SeekerContext, vectors: np.ndarray) -> np.ndarray:
     center = ctx.thresholds.get("hub_center")
     if not center or ctx.languages is None or not len(vectors):
         return np.zeros(len(vectors), dtype=np.float32)
-    refs = ctx.languages.vocabulary.vectors.reshape(-1, vectors.shape[1])
+    return _closeness(ctx.languages.vocabulary, vectors) - center
+
+
+def _closeness(vocabulary: Any, vectors: np.ndarray) -> np.ndarray:
+    refs = vocabulary.vectors.reshape(-1, vectors.shape[1])
     sims = vectors @ refs.T
-    return np.partition(sims, -HUB_K, axis=1)[:, -HUB_K:].mean(axis=1) - center
+    return np.partition(sims, -HUB_K, axis=1)[:, -HUB_K:].mean(axis=1)
+
+
+def _hubness_of(ctx: SeekerContext, texts: CandidateTexts, role: str) -> np.ndarray:
+    """`hubness` of all the candidate's offers or requests: it depends only on their stored
+    vectors, so it is computed once per process and model (candidate_texts cache)."""
+    vectors = texts.offer_vecs if role == "offer" else texts.request_vecs
+    center = ctx.thresholds.get("hub_center")
+    if vectors is None or not center or ctx.languages is None or not len(vectors):
+        return np.zeros(0 if vectors is None else len(vectors), dtype=np.float32)
+    vocabulary = ctx.languages.vocabulary
+    return texts.cached(("hub", vocabulary, role), lambda: _closeness(vocabulary, vectors)) - center
 
 
 HUB_K = 10
@@ -97,27 +123,35 @@ HUB_K = 10
 
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
-                 languages: tuple[list[str | None], str | None]) -> list[c.Pair]:
-    """Needs against offers (query→passage cosines), same-language pull and hubness given back."""
+                 languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None) -> list[c.Pair]:
+    """Needs against offers (query→passage cosines), same-language pull and hubness given back.
+    `hub`: the candidate side's hubness when already known (its offers forward, its needs backward).
+    The cells are few (a seeker has a handful of needs, a candidate of offers): a plain loop over
+    them costs less than numpy's per-call overhead on such small arrays (bench_scoring)."""
     if offer_vecs is None or not needs:
         return []
     chosen = need_vecs[[i for i, _ in needs]]
     sims = chosen @ offer_vecs.T
     # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
-    sims = sims - (hubness(ctx, offer_vecs)[None, :] if direction == "forward" else hubness(ctx, chosen)[:, None])
+    if hub is None:
+        hub = hubness(ctx, offer_vecs if direction == "forward" else chosen)
+    sims = (sims - (hub[None, :] if direction == "forward" else hub[:, None])).tolist()
     need_langs, offer_lang = languages
+    offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
+    floor, ceiling, answers = ctx.floor, ctx.ceiling, ctx.thresholds["answers"]
     pairs = []
     for row, (i, need) in zip(sims, needs):
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
         pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
-        for j, offer in enumerate(offers):
-            offer_type = offer.type if isinstance(offer, Item) else offer.get("type")
-            raw = float(row[j]) - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
-            sim = c.calibrate(raw, ctx.floor, ctx.ceiling)
+        for j, cosine in enumerate(row):
+            offer_type = offer_types[j]
+            raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
+            sim = c.calibrate(raw, floor, ceiling)
             if sim > 0:
+                offer = offers[j]
                 text = offer.text if isinstance(offer, Item) else offer["text"]
-                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= ctx.thresholds["answers"]))
+                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= answers))
     return pairs
 
 
@@ -133,24 +167,32 @@ class _Requests:
 
 
 def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.ndarray | None,
-                   their_lang: str | None = None) -> _Requests:
+                   their_lang: str | None = None, their_sells: list[bool] | None = None) -> _Requests:
     """The seeker's needs against their requests (query↔query). Opposite directions answer each
     other (we seek cork, they seek buyers for cork; we sell, they need it); the same direction
     is rivalry (another buyer, or a seller after the same clients). Returns forward and backward
-    answering pairs, the rivalry overlap, its example texts and the needs both sides seek."""
+    answering pairs, the rivalry overlap, its example texts and the needs both sides seek.
+    `their_sells`: per request, whether it sells, when already known."""
     s = ctx.seeker
     out = _Requests()
     if request_vecs is None or not len(s.needs):
         return out
+    if their_sells is None:
+        their_sells = [_sells(ctx, req.type, req.text) for req in requests]
     sims = s.need_vectors @ request_vecs.T
+    # Across languages the same request scores lower by the measured pull: give it back.
+    peer_pull = _peer_pull(ctx)
+    back = ctx.once(("peer_pull", their_lang), lambda: [
+        peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+        else 0.0 for i in range(len(s.needs))])
+    rows = sims.tolist()
     for i, need in enumerate(s.needs):
-        # Across languages the same request scores lower by the measured pull: give it back.
-        across = their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+        row, pull = rows[i], back[i]
         for j, req in enumerate(requests):
-            sim = _peer(ctx, float(sims[i, j]) + (_peer_pull(ctx) if across else 0.0))
+            sim = _peer(ctx, row[j] + pull)
             if sim <= 0:
                 continue
-            if ctx.sells[i] == _sells(ctx, req.type, req.text):
+            if ctx.sells[i] == their_sells[j]:
                 if sim > out.rival:
                     out.rival, out.example = sim, (req.text, need["text"])
                 if not ctx.sells[i]:
@@ -164,36 +206,40 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage) -> Scored:
     s = ctx.seeker
-    offers, offer_vecs = _vectors(items, "offer", doc, "offers")
-    requests, request_vecs = _vectors(items, "request", doc, "requests")
-    profile = next((it.vector for it in items if it.role == "profile"), None)
-    their_lang = ctx.languages.of_profile(doc, profile) if ctx.languages is not None else None
+    texts = candidate_texts(doc.get("id"), items)
+    # Private needs/offers stay out of matching.
+    offers, offer_vecs = (texts.offers, texts.offer_vecs) if usable_in_matching(doc, "offers") else ([], None)
+    requests, request_vecs = (texts.requests, texts.request_vecs) if usable_in_matching(doc, "requests") else ([], None)
+    their_lang = _their_language(ctx, doc, texts)
+    their_sells = _request_sells(ctx, texts) if requests else []
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
-    reqs = _request_pairs(ctx, requests, request_vecs, their_lang)
+    reqs = _request_pairs(ctx, requests, request_vecs, their_lang, their_sells)
     # Another buyer of what we seek does not answer that need, and what they seek like us is no
     # need of theirs we answer (issue #11 point 5): those pairs are left out, the rivalry counts.
     n_buying = len(buying)  # breadth still counts every need
-    buying = [(i, n) for i, n in buying if i not in {k for k, _ in reqs.shared}]
+    ours_shared, theirs_shared = {k for k, _ in reqs.shared}, {k for _, k in reqs.shared}
+    buying = [(i, n) for i, n in buying if i not in ours_shared]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
-                           (ctx.need_languages, their_lang)) if ctx.use_forward else []
+                           (ctx.need_languages, their_lang),
+                           _hubness_of(ctx, texts, "offer")) if ctx.use_forward and buying and offers else []
     forward += reqs.forward if ctx.use_forward else []
     rival, rival_example, req_backward = reqs.rival, reqs.example, reqs.backward
     backward: list[c.Pair] = []
-    their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests)
-                    if not _sells(ctx, r.type, r.text)]
+    their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests) if not their_sells[j]]
     n_their_buying = len(their_buying)
-    their_buying = [(j, r) for j, r in their_buying if j not in {k for _, k in reqs.shared}]
+    their_buying = [(j, r) for j, r in their_buying if j not in theirs_shared]
     if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
-        backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None))
+        hub = _hubness_of(ctx, texts, "request")[[j for j, _ in their_buying]]
+        backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None),
+                                hub)
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward))
+    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
-        "cross_border": c.cross_border(s.country, doc.get("country"), set(s.doc.get("languages") or []),
-                                       set(doc.get("languages") or []), ctx.countries, ctx.cfg["cross_border"]),
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or [])),
         "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
         "scope": _scope(ctx, doc, strong, coverage),
         "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
@@ -202,13 +248,11 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
-        penalty = _rivalry(ctx, strong, items, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
-    total_weight = sum(ctx.weights[k] for k in CRITERIA) or 1.0
+        penalty = _rivalry(ctx, strong, texts, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
     table: dict[str, dict[str, Any]] = {}
-    for name in CRITERIA:
-        weight = ctx.weights[name] / total_weight
+    for name, weight, shown in _shares(ctx):
         crit = results[name]
-        table[name] = {"score": round(crit.score, 4), "weight": round(weight, 4),
+        table[name] = {"score": round(crit.score, 4), "weight": shown,
                        "contribution": round(weight * crit.score, 4), "reason": crit.reason}
     table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
                       "contribution": round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4),
@@ -221,12 +265,25 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     return Scored(score, table, pairs, gaps_filled, evidence)
 
 
+def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
+    """Per criterion: its share of the weights, and that share rounded for the table."""
+    def shares() -> list[tuple[str, float, float]]:
+        total = sum(ctx.weights[k] for k in CRITERIA) or 1.0
+        return [(name, ctx.weights[name] / total, round(ctx.weights[name] / total, 4)) for name in CRITERIA]
+
+    return ctx.once("shares", shares)
+
+
+def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str]) -> c.Criterion:
+    """The same for every candidate of one country and languages: computed once per search."""
+    s = ctx.seeker
+    return ctx.once(("cross_border", country, languages), lambda: c.cross_border(
+        s.country, country, set(s.doc.get("languages") or []), set(languages), ctx.countries,
+        ctx.cfg["cross_border"]))
+
+
 RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer
 OTHER_TYPE = 0.01  # raw cosine taken from an offer whose type does not answer the need's type
-
-
-def _strong_items(ctx: SeekerContext, items: list[Item]) -> list[Item]:
-    return [it for it in items if it.role == "link" and it.type == "strong"]
 
 
 def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, str]:
@@ -239,33 +296,35 @@ def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, s
 
 
 def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
-                 answered: dict[int, str]) -> dict[str, str]:
+                 answered: dict[int, str], texts: CandidateTexts | None = None) -> dict[str, str]:
     """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
     strong link of theirs that the model reads as the same link, or an offer that answers the
     seeker's need naming the gap. Offers are not compared with link labels directly: a short
     label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py)."""
     if not ctx.gaps:
         return {}
-    links = _strong_items(ctx, items)
-    sims = ctx.gap_vectors @ np.stack([it.vector for it in links]).T if links and ctx.gap_vectors is not None else None
+    texts = texts or candidate_texts(None, items)
+    links = texts.links
+    sims = ctx.gap_vectors @ texts.link_vecs.T if links and ctx.gap_vectors is not None else None
     if sims is not None and ctx.known_links:
         # Two template links are the same link only by key: canonicalisation already compared
         # their labels, and neighbouring links of one chain sit above `same_link` (viticulture
         # and winemaking). Meaning decides only where one side is a free label.
-        both_known = np.array([[gap in ctx.known_links and bool(it.link) for it in links] for gap in ctx.gaps])
-        sims = np.where(both_known, -1.0, sims)
+        known = ctx.once("known_gaps", lambda: np.array([gap in ctx.known_links for gap in ctx.gaps], dtype=bool))
+        sims = np.where(known[:, None] & texts.derived.link_keyed[None, :], -1.0, sims)
+    best = sims.max(axis=1) if sims is not None else None
     filled: dict[str, str] = {}
     for g, gap in enumerate(ctx.gaps):
         if gap in strong:
             filled[gap] = gap
-        elif sims is not None and sims[g].max() >= ctx.thresholds["same_link"]:
+        elif best is not None and best[g] >= ctx.thresholds["same_link"]:
             filled[gap] = links[int(sims[g].argmax())].text
         elif g < len(ctx.gap_needs) and ctx.gap_needs[g] in answered:
             filled[gap] = answered[ctx.gap_needs[g]]
     return filled
 
 
-def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: list[Item],
+def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers: list[Item],
              offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None,
              also_seek: bool = False) -> c.Criterion:
     s = ctx.seeker
@@ -279,13 +338,19 @@ def _rivalry(ctx: SeekerContext, strong: set[str], items: list[Item], offers: li
     if rival_example:
         examples["request"] = rival_example
     shared = ctx.strong & strong
-    links = _strong_items(ctx, items)
+    links = texts.links
     if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links:
-        sims = ctx.strong_vectors @ np.stack([it.vector for it in links]).T
+        sims = ctx.strong_vectors @ texts.link_vecs.T
         same = sims.max(axis=0) >= ctx.thresholds["same_link"]
         shared |= {it.link or it.text for it, hit in zip(links, same) if hit}
     return c.competitor_penalty(offer_overlap, rival, shared, max(1, len(strong | shared)), examples, ctx.label,
                                 also_seek)
+
+
+def _their_language(ctx: SeekerContext, doc: dict[str, Any], texts: CandidateTexts) -> str | None:
+    if ctx.languages is None:
+        return None
+    return ctx.languages.of_profile(doc, texts.profile, texts.derived.memo)
 
 
 def _scope(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage) -> c.Criterion:
