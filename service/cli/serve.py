@@ -40,15 +40,17 @@ def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
 
 @contextmanager
 def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so every `finally` below runs."""
+    """SIGTERM unwinds like Ctrl-C, so every `finally` below runs. SIGINT too, even when the
+    process was started in the background with SIGINT ignored (`nohup … &` in a script)."""
     def handler(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def serve(services: Any, host: str, port: int, workers: int, banner: list[str] | None = None) -> None:
