@@ -2,7 +2,8 @@
 same text, so that rare exact terms (a certification such as EN 9100, a product code, a material
 grade) bring in the profiles that name them. Both backends rank lexically (Elasticsearch BM25,
 SQLite FTS5); the weight of the lexical ranking is `hybrid.weight` in matching.yaml
-(0: kNN only). This is the only place the matcher calls it from (Matcher.retrieve)."""
+(0: kNN only). Matcher.retrieve asks the index for the BM25 ranking in the same round as its kNN
+searches (`lexical_k`, then `fuse`); `fuse_lexical` is the same two steps over a separate call."""
 from __future__ import annotations
 
 from typing import Any

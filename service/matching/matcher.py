@@ -17,7 +17,7 @@ from service.matching.disclosure import candidate_views, restricted_seeker, retr
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
-from service.matching.gap_vectors import gap_text, gap_vectors
+from service.matching.gap_vectors import gap_vectors
 from service.matching.hybrid import fuse, lexical_k
 from service.matching.language import Languages
 from service.matching.scoring import SeekerContext, score_candidate
@@ -209,9 +209,6 @@ class Matcher:
 
     def _gap_vectors(self, links: list[str]) -> np.ndarray:
         return gap_vectors(self.domain, self.embedder, self.gap_vectors, links)
-
-    def _gap_text(self, link: str) -> str:
-        return gap_text(self.domain, link)
 
     def _match(self, req: MatchRequest, doc: dict[str, Any], scored: Any, ctx: SeekerContext) -> Match:
         view = visible_view(doc, req.audience)
