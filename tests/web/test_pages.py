@@ -85,6 +85,16 @@ def test_member_suggestions_and_request_reach_the_outbox(web_app, seeded) -> Non
     assert "https://maillon.example/app/signin/" in mails[0]["text"] and "Parlons anodisation" in mails[0]["text"]
 
 
+def test_reasons_read_in_the_account_language(web_app, seeded) -> None:
+    english = signed_in(web_app, "member", "t-fr-sme", "en-sme@example.org", language="en")
+    french = signed_in(web_app, "member", "t-fr-sme", "fr-sme@example.org", language="fr")
+    en_page = english.get("/app/me/suggestions?event=fair-1").get_data(as_text=True)
+    fr_page = french.get("/app/me/suggestions?event=fair-1").get_data(as_text=True)
+    assert "your need “" in en_page and "foreign partner in" in en_page
+    assert "votre besoin « " in fr_page and "partenaire étranger en" in fr_page
+    assert "your need “" not in fr_page and "foreign partner in" not in fr_page
+
+
 def test_languages_from_browser_then_choice(web_app) -> None:
     client = browser(web_app)
     assert "Se connecter" in client.get("/app/signin", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(
