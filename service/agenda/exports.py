@@ -1,15 +1,20 @@
 """Agenda exports: per-participant JSON dicts, ICS calendars, organiser CSV, printable HTML."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.support import Translations
 from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
 from service.csv_export import csv_text
+from service.matching.phrases import localize
+from service.notify.messages import TRANSLATIONS, language_of
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -208,29 +213,75 @@ def _name(pmap: dict, pid: str) -> str:
     return pmap[pid].name if pid in pmap else pid
 
 
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("service.agenda", "templates"),
-                       autoescape=select_autoescape(["html"]))
+@lru_cache(maxsize=4)
+def _translations(language: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS), [language])
+
+
+@lru_cache(maxsize=4)
+def _env(language: str) -> Environment:
+    env = Environment(loader=PackageLoader("service.agenda", "templates"),
+                      autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(_translations(language), newstyle=True)
+    env.filters["localize"] = lambda value: localize(value, _translations(language).gettext)
+    return env
+
+
+def gettext_for(language: str | None) -> Callable[[str], str]:
+    """The Babel catalogue's gettext for a language (English when it has none)."""
+    return _translations(language_of(language)).gettext
+
+
+def with_breaks(event: dict[str, Any], meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Meeting rows and a break row ({"break": True, "start", "end"}) per break of each day the
+    event runs, in time order, so that a printed agenda shows when nothing is planned."""
+    rows = [dict(m) for m in meetings]
+    for day in _dates(event):
+        for b in event.get("breaks") or []:
+            rows.append({"break": True, "day": str(day), "start": f"{day}T{b['start']}", "end": f"{day}T{b['end']}"})
+    return sorted(rows, key=lambda r: (r["start"][:16], not r.get("break"), r.get("status") == "cancelled"))
+
+
+def _dates(event: dict[str, Any]) -> list[str]:
+    """The event's days: an event's own list, or the agenda format's first day (its `days` is a count)."""
+    days = event.get("days")
+    if isinstance(days, list):
+        return [str(d) for d in days]
+    return [str(event["first_day"])] if event.get("first_day") else []
 
 
 def participant_html(instance: Instance, schedule: Schedule, pids: list[str] | None = None,
                      cancelled: list[dict[str, Any]] | None = None,
-                     why: dict[tuple[str, str], list[str]] | None = None) -> str:
+                     why: dict[tuple[str, str], list[str]] | None = None, language: str = "en") -> str:
     """Printable agendas, one page per participant; `why`: match reasons per pair."""
     pids = pids if pids is not None else [p.id for p in instance.participants]
     agendas = [participant_agenda(instance, schedule, pid, cancelled, why) for pid in pids]
-    return _env().get_template("participant.html").render(instance=instance, agendas=agendas)
+    return agendas_html(instance.event, agendas, language)
 
 
-def table_html(instance: Instance, schedule: Schedule, tables: list[int] | None = None) -> str:
-    """Printable sheets to put on each table: who meets there, slot by slot."""
+def agendas_html(event: dict[str, Any], agendas: list[dict[str, Any]], language: str = "en") -> str:
+    """Printable agendas from participant_agenda dicts (with the `contact` and `why` a service
+    added): the event's venue and days, each meeting and break in time order."""
+    pages = [{**agenda, "rows": with_breaks(event, agenda["meetings"]),
+              "why": any("why" in m for m in agenda["meetings"]),
+              "contact": any(m["with"].get("contact") for m in agenda["meetings"])} for agenda in agendas]
+    return _env(language_of(language)).get_template("participant.html").render(
+        event=event, dates=_dates(event), agendas=pages, language=language_of(language))
+
+
+def table_html(instance: Instance, schedule: Schedule, tables: list[int] | None = None,
+               language: str = "en", event: dict[str, Any] | None = None) -> str:
+    """Printable sheets to put on each table: who meets there, slot by slot, and the breaks of
+    `event` (the event's own record; the agenda format's has none)."""
+    event = event or instance.event
     pmap = instance.participant_map()
     by_table: dict[int, list[Meeting]] = {}
     for m in schedule.meetings:
         by_table.setdefault(m.table, []).append(m)
     tables = tables if tables is not None else sorted(by_table)
-    sheets = [{"table": t, "label": instance.table_label(t), "rows": [
+    sheets = [{"table": t, "label": instance.table_label(t), "rows": with_breaks(event, [
         {"start": instance.slots[m.slot].start, "end": instance.slots[m.slot].end,
          "a": _name(pmap, m.a), "b": _name(pmap, m.b)}
-        for m in sorted(by_table.get(t, []), key=lambda m: m.slot)]} for t in tables]
-    return _env().get_template("table.html").render(instance=instance, sheets=sheets)
+        for m in sorted(by_table.get(t, []), key=lambda m: m.slot)])} for t in tables]
+    return _env(language_of(language)).get_template("table.html").render(
+        event=event, sheets=sheets, language=language_of(language))

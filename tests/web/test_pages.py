@@ -185,6 +185,13 @@ def test_organiser_prints_pdf_agendas_and_table_sheets(web_app, seeded) -> None:
     tables = client.get("/app/events/fair-1/print/tables.pdf")
     assert tables.data[:5] == b"%PDF-" and tables.data.count(b"/Type /Page\n") == 1  # one table used
     assert signed_in(web_app, "organiser", "org-b").get("/app/events/fair-1/print/tables.pdf").status_code == 403
+    french = signed_in(web_app, "organiser", "org-a", "org-a-fr@example.org", language="fr")
+    page = french.get("/app/events/fair-1/print/participants").get_data(as_text=True)
+    sme = page[page.index(f"({pids['t-fr-sme']})"):]
+    sme = sme[: sme.index("</section>")]
+    assert "<th>Pourquoi</th>" in sme and "Rendez-vous avec" in sme and "Eloxal Werk Bayern GmbH" in sme
+    assert "@example.org" not in sme  # their profile keeps its contact from the network: so does the sheet
+    assert "leur offre « " in sme or "votre offre « " in sme  # the matcher's reason, in French
 
 
 def test_organiser_moves_a_meeting_on_the_board_and_sees_what_collides(web_app, seeded) -> None:

@@ -7,6 +7,7 @@ import io
 from icalendar import Calendar
 
 from service.agenda.exports import (
+    agendas_html,
     meeting_uid,
     organiser_csv,
     participant_agenda,
@@ -17,6 +18,7 @@ from service.agenda.exports import (
 )
 from service.agenda.formats import load_instance
 from service.agenda.model import Meeting, Schedule
+from service.matching.phrases import Phrase
 
 
 def _events(ics: bytes) -> dict[str, dict]:
@@ -84,3 +86,18 @@ def test_reasons_and_notes_in_ics_and_html(tiny_doc):
     page = participant_html(inst, sched, ["A"], why=why)
     assert "<th>Why</th>" in page and "answers your need" in page
     assert "<th>Why</th>" not in participant_html(inst, sched, ["A"])  # no reasons asked: no column
+
+
+def test_printed_agenda_has_venue_breaks_contact_and_reasons_in_the_reader_language(tiny_doc):
+    inst = load_instance({**tiny_doc, "table_labels": ["1", "2", "Stand Gamma"]})
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0), Meeting("A", "C", 3, 2)])
+    agenda = participant_agenda(inst, sched, "A", why={("A", "B"): [Phrase("similar maturity")]})
+    agenda["meetings"][0]["with"]["contact"] = {"name": "Bea", "email": "bea@example.org"}
+    event = {"id": "tiny", "title": "Salon", "venue": "Parc des expositions, Toulouse",
+             "days": ["2026-03-10", "2026-03-11"], "breaks": [{"start": "10:30", "end": "10:45"}]}
+    page = agendas_html(event, [agenda], "fr")
+    assert "Parc des expositions, Toulouse" in page and "2026-03-10, 2026-03-11" in page
+    assert page.count('<tr class="break">') == 2 and "Pause" in page  # one break row per day
+    assert "Bea · bea@example.org" in page and "maturité comparable" in page and "<th>Pourquoi</th>" in page
+    assert "Stand Gamma" in page and 'lang="fr"' in page
+    assert "similar maturity" in agendas_html(event, [agenda], "en")
