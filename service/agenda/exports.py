@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
 from service.csv_export import csv_text
-from service.matching.phrases import localize
+from service.matching.phrases import N_, localize
 from service.notify.messages import TRANSLATIONS, language_of
 
 PRODID = "-//Maillon//B2B agenda//EN"
@@ -126,7 +126,7 @@ def _when(iso: str, tz: str | None) -> datetime:
 
 def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: str | None,
            stamp: datetime, notes: dict[tuple[str, str], list[str]],
-           why: dict[tuple[str, str], list[str]]) -> Event:
+           why: dict[tuple[str, str], list[str]], say: Callable[[str], str]) -> Event:
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
@@ -139,20 +139,20 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
     ev.add("dtstart", _when(slot.start, tz))
     ev.add("dtend", _when(slot.end, tz))
     ev.add("sequence", entry["seq"])
-    ev.add("summary", f"B2B meeting: {name}")
+    ev.add("summary", say(N_("B2B meeting: %(name)s")) % {"name": name})
     venue = instance.event.get("venue") or instance.event.get("location")
-    ev.add("location", f"Table {table}" + (f", {venue}" if venue else ""))
-    lines = [f"Meeting with {name}"
-             + (f" ({', '.join(x for x in (other.org_type, other.country) if x)})"
-                if other and (other.org_type or other.country) else ""),
-             f"Table: {table}"]
+    ev.add("location", say(N_("Table %(label)s")) % {"label": table} + (f", {venue}" if venue else ""))
+    about = ", ".join(x for x in (other.org_type, other.country) if x) if other else ""
+    lines = [say(N_("Meeting with %(name)s")) % {"name": name} + (f" ({about})" if about else ""),
+             say(N_("Table: %(table)s")) % {"table": table}]
     if other and other.sector:
-        lines.append(f"Sector: {other.sector}")
+        lines.append(say(N_("Sector: %(sector)s")) % {"sector": other.sector})
     pair = pair_key(entry["a"], entry["b"])
-    lines += [f"Why: {reason}" for reason in why.get(pair, [])]
-    lines += [f"Note: {note}" for note in notes.get(pair, [])]
+    lines += [say(N_("Why: %(reason)s")) % {"reason": localize(reason, say)} for reason in why.get(pair, [])]
+    lines += [say(N_("Note: %(note)s")) % {"note": note} for note in notes.get(pair, [])]
     if entry["cancelled"]:
-        lines.insert(0, f"CANCELLED: {entry.get('reason') or 'this meeting no longer takes place'}")
+        lines.insert(0, say(N_("CANCELLED: %(reason)s")) % {
+            "reason": entry.get("reason") or say(N_("this meeting no longer takes place"))})
     ev.add("description", "\n".join(lines))
     ev.add("status", "CANCELLED" if entry["cancelled"] else "CONFIRMED")
     return ev
@@ -162,7 +162,7 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
                     tz: str | None = None, stamp: datetime | None = None,
                     method: str = "PUBLISH",
                     notes: dict[tuple[str, str], list[str]] | None = None,
-                    why: dict[tuple[str, str], list[str]] | None = None) -> bytes:
+                    why: dict[tuple[str, str], list[str]] | None = None, language: str = "en") -> bytes:
     """Calendar of one participant from a state built by update_sequences.
 
     method="PUBLISH" carries live meetings plus cancelled ones (STATUS:CANCELLED);
@@ -182,7 +182,8 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
             continue
         if method == "CANCEL" and not entry["cancelled"]:
             continue
-        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {}))
+        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {},
+                                 gettext_for(language)))
     if tz:
         cal.add_missing_timezones()
     return cal.to_ical()

@@ -168,7 +168,14 @@ class AgendaService(OnSiteOperations, EventEditing):
                 notes.setdefault(pair_key(r["from"], r["to"]), []).append(r["note"])
         partners = [e["b"] if e["a"] == pid else e["a"] for e in view.ics.values() if pid in (e["a"], e["b"])]
         return exports.participant_ics(view.instance, pid, view.ics, tz=event.get("timezone"),
-                                       notes=notes, why=self._reasons(event_id, pid, partners))
+                                       notes=notes, why=self._reasons(event_id, pid, partners),
+                                       language=self._language(event_id, pid))
+
+    def _language(self, event_id: str, pid: str) -> str:
+        """A participant's calendar reads in their member profile's language (English otherwise)."""
+        member_id = self.events.participant(event_id, pid).get("member_id")
+        profile = self.events.index.get("members", member_id) if member_id and self.events.index else None
+        return (profile or {}).get("language") or "en"
 
     def participant_html(self, event_id: str, pid: str, language: str = "en") -> str:
         self._as_participant(event_id, pid)
