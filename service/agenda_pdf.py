@@ -52,8 +52,10 @@ def _header(pdf: FPDF, event: dict[str, Any], title: str) -> None:
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(0, 8, event.get("title") or event["id"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 6, ", ".join(event.get("days") or []) + (f" · {event['timezone']}" if event.get("timezone")
-                                                                 else ""), new_x="LMARGIN", new_y="NEXT")
+    where = [event["venue"]] if event.get("venue") else []
+    when = ", ".join(str(d) for d in event.get("days") or [])
+    when += f" ({event['timezone']})" if event.get("timezone") else ""
+    pdf.multi_cell(0, 6, " · ".join([*where, when]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
 
@@ -84,26 +86,46 @@ def _with_breaks(event: dict[str, Any], meetings: list[tuple[str, str, list[str]
 
 @_same_input_same_pdf
 def participants_pdf(event: dict[str, Any], agendas: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
-    """`agendas`: service.agenda.exports.participant_agenda dicts; `labels`: the column titles."""
+    """`agendas`: service.agenda.exports.participant_agenda dicts, with the contact and the reasons
+    (plain text) a service added; `labels`: the column titles, in the reader's language."""
     pdf = _pdf()
     for agenda in agendas:
         me = agenda["participant"]
-        title = me["name"] + (f" · {labels['table']} {me['fixed_table'] + 1}" if me.get("fixed_table") is not None
-                              else "")
+        title = me["name"] + (f" · {labels['table']} {me['fixed_table_label']}"
+                              if me.get("fixed_table_label") is not None else "")
         _header(pdf, event, title)
-        rows = _with_breaks(event, [(m["start"], m["end"], [str(m["table"] + 1), m["with"]["name"] or "",
-                                                            m["with"].get("country") or ""])
-                                    for m in agenda["meetings"]], 4, labels["break"])
-        _table(pdf, [labels["time"], labels["table"], labels["with"], labels["country"]], rows, [45, 20, 95, 25])
+        meetings = [m for m in agenda["meetings"] if m["status"] != "cancelled"]
+        with_contact = any(m["with"].get("contact") for m in meetings)
+        with_why = any(m.get("why") for m in meetings)
+        rows = _with_breaks(event, [(m["start"], m["end"], [str(m["table_label"]), _who(m["with"])]
+                                     + ([_contact(m["with"].get("contact"))] if with_contact else [])
+                                     + (["\n".join(m.get("why") or [])] if with_why else []))
+                                    for m in meetings], 3 + with_contact + with_why, labels["break"])
+        head = [labels["time"], labels["table"], labels["with"]]
+        head += [labels["contact"]] if with_contact else []
+        head += [labels["why"]] if with_why else []
+        widths = {(False, False): [40, 25, 125], (True, False): [35, 20, 75, 60], (False, True): [30, 18, 60, 82],
+                  (True, True): [28, 15, 47, 40, 60]}[(with_contact, with_why)]
+        _table(pdf, head, rows, widths)
     return bytes(pdf.output())
+
+
+def _who(other: dict[str, Any]) -> str:
+    """The partner's organisation, its kind and country."""
+    more = ", ".join(x for x in (other.get("org_type"), other.get("country")) if x)
+    return (other.get("name") or other.get("id") or "") + (f" ({more})" if more else "")
+
+
+def _contact(contact: dict[str, Any] | None) -> str:
+    return "\n".join(str(contact[k]) for k in ("name", "email", "phone") if contact and contact.get(k))
 
 
 @_same_input_same_pdf
 def tables_pdf(event: dict[str, Any], sheets: list[dict[str, Any]], labels: dict[str, str]) -> bytes:
-    """`sheets`: [{"table": n, "rows": [{"start", "end", "a", "b"}]}]."""
+    """`sheets`: [{"table": label, "rows": [{"start", "end", "a", "b"}]}]."""
     pdf = _pdf()
     for sheet in sheets:
-        _header(pdf, event, f"{labels['table']} {sheet['table'] + 1}")
+        _header(pdf, event, f"{labels['table']} {sheet['table']}")
         rows = _with_breaks(event, [(r["start"], r["end"], [r["a"], r["b"]]) for r in sheet["rows"]], 3,
                             labels["break"])
         _table(pdf, [labels["time"], labels["with"], labels["with"]], rows, [45, 70, 70])

@@ -9,6 +9,7 @@ from typing import Any
 
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
 from service.matching.filters import MatchRequest
+from service.matching.phrases import localize
 
 
 class Overview:
@@ -147,14 +148,12 @@ class Overview:
             return {"moved": None, "board": {**self.board(event_id, (a, b)), "conflicts": found,
                                              "asked": {"start": start, "table": table}}}
 
-    def printable_agendas(self, event_id: str) -> str:
+    def printable_agendas(self, event_id: str, language: str = "en") -> str:
         """Every participant's agenda, one per page, for the organiser to print."""
         from service.agenda import exports
-        from service.agenda.formats import load_schedule
 
-        self.guard.check_event_manage(self.events.event(event_id))
-        agenda = self.agendas.latest(event_id)
-        return exports.participant_html(self.events.instance(event_id), load_schedule(agenda["schedule"]))
+        printable = self.agendas.printable(event_id)
+        return exports.agendas_html(printable["event"], printable["agendas"], language)
 
     # -- cluster manager ----------------------------------------------------------------------
     def value_chain(self, cluster_id: str, limit: int = 20) -> dict[str, Any]:
@@ -178,22 +177,27 @@ class Overview:
         return {"cluster": {"id": cluster_id, "name": doc.get("name"), "country": doc.get("country"),
                             "sector": doc.get("sector")}, "links": links}
 
-    def printable_pdf(self, event_id: str, what: str, labels: dict[str, str]) -> bytes:
+    def printable_pdf(self, event_id: str, what: str, labels: dict[str, str], language: str = "en") -> bytes:
         """The participants' agendas or the table sheets as PDF (`what`: participants | tables)."""
         from service import agenda_pdf
         from service.agenda import exports
         from service.agenda.formats import load_schedule
 
+        if what == "participants":
+            printable = self.agendas.printable(event_id)
+            say = exports.gettext_for(language)
+            for agenda in printable["agendas"]:  # the PDF takes plain text, in the reader's language
+                for row in agenda["meetings"]:
+                    row["why"] = [localize(line, say) for line in row.get("why") or []]
+            return agenda_pdf.participants_pdf(printable["event"], printable["agendas"], labels)
         event = self.events.event(event_id)
         self.guard.check_event_manage(event)
         instance = self.events.instance(event_id)
         schedule = load_schedule(self.agendas.latest(event_id)["schedule"])
-        if what == "participants":
-            agendas = [exports.participant_agenda(instance, schedule, p.id) for p in instance.participants]
-            return agenda_pdf.participants_pdf(event, agendas, labels)
         names = {p.id: p.name or p.id for p in instance.participants}
         by_table: dict[int, list[Any]] = defaultdict(list)
         for m in sorted(schedule.meetings, key=lambda m: m.slot):
             by_table[m.table].append({"start": instance.slots[m.slot].start, "end": instance.slots[m.slot].end,
                                       "a": names.get(m.a, m.a), "b": names.get(m.b, m.b)})
-        return agenda_pdf.tables_pdf(event, [{"table": t, "rows": by_table[t]} for t in sorted(by_table)], labels)
+        return agenda_pdf.tables_pdf(event, [{"table": instance.table_label(t), "rows": by_table[t]}
+                                             for t in sorted(by_table)], labels)

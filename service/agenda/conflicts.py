@@ -3,16 +3,17 @@ reads (who already meets whom there, which table is taken or reserved, who is aw
 from __future__ import annotations
 
 from service.agenda.model import Instance, Meeting, Schedule
+from service.matching.phrases import N_, Phrase
 
 
 def conflicts(instance: Instance, schedule: Schedule, a: str, b: str, slot: int, table: int
-              ) -> list[str]:
+              ) -> list[Phrase]:
     """Empty when a-b may meet at (slot, table) next to the other meetings of `schedule`."""
     pmap = instance.participant_map()
     if not 0 <= slot < len(instance.slots):
-        return [f"there is no slot {slot}"]
+        return [Phrase(N_("there is no slot %(slot)s"), slot=slot)]
     if not 0 <= table < instance.num_tables:
-        return [f"there is no table {table}"]
+        return [Phrase(N_("there is no table %(table)s"), table=table)]
     when = instance.slots[slot].start.replace("T", " ")
     label = instance.table_label(table)
     out = []
@@ -23,25 +24,27 @@ def conflicts(instance: Instance, schedule: Schedule, a: str, b: str, slot: int,
 
     for pid in (a, b):
         if pid not in pmap:
-            out.append(f"{pid} is not a participant (cancelled?)")
+            out.append(Phrase(N_("%(who)s is not a participant (cancelled?)"), who=pid))
             continue
         if slot not in pmap[pid].available_slots(len(instance.slots)):
-            out.append(f"{name(pid)} is not available at {when}")
+            out.append(Phrase(N_("%(who)s is not available at %(when)s"), who=name(pid), when=when))
         for m in others:
             if m.slot == slot and pid in (m.a, m.b):
                 other = m.b if m.a == pid else m.a
-                out.append(f"{name(pid)} already meets {name(other)} at {when} "
-                           f"(table {instance.table_label(m.table)})")
+                out.append(Phrase(N_("%(who)s already meets %(other)s at %(when)s (table %(table)s)"),
+                                  who=name(pid), other=name(other), when=when, table=instance.table_label(m.table)))
     for m in others:
         if m.slot == slot and m.table == table:
-            out.append(f"table {label} is taken at {when} by {name(m.a)} and {name(m.b)}")
+            out.append(Phrase(N_("table %(table)s is taken at %(when)s by %(a)s and %(b)s"), table=label, when=when,
+                              a=name(m.a), b=name(m.b)))
     owner = {p.fixed_table: p.id for p in instance.participants if p.fixed_table is not None}
     own = [pmap[pid].fixed_table for pid in (a, b) if pid in pmap and pmap[pid].fixed_table is not None]
     if own and table not in own:
-        out.append(f"{name(a if pmap.get(a) and pmap[a].fixed_table is not None else b)} meets at "
-                   f"their own table {', '.join(instance.table_label(t) for t in own)}")
+        out.append(Phrase(N_("%(who)s meets at their own table %(tables)s"),
+                          who=name(a if pmap.get(a) and pmap[a].fixed_table is not None else b),
+                          tables=", ".join(instance.table_label(t) for t in own)))
     elif table in owner and owner[table] not in (a, b):
-        out.append(f"table {label} is reserved for {name(owner[table])}")
+        out.append(Phrase(N_("table %(table)s is reserved for %(who)s"), table=label, who=name(owner[table])))
     return out
 
 

@@ -1,15 +1,20 @@
 """Agenda exports: per-participant JSON dicts, ICS calendars, organiser CSV, printable HTML."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.support import Translations
 from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot, pair_key
 from service.csv_export import csv_text
+from service.matching.phrases import N_, localize
+from service.notify.messages import TRANSLATIONS, language_of
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -121,7 +126,7 @@ def _when(iso: str, tz: str | None) -> datetime:
 
 def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: str | None,
            stamp: datetime, notes: dict[tuple[str, str], list[str]],
-           why: dict[tuple[str, str], list[str]]) -> Event:
+           why: dict[tuple[str, str], list[str]], say: Callable[[str], str]) -> Event:
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
@@ -134,20 +139,20 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
     ev.add("dtstart", _when(slot.start, tz))
     ev.add("dtend", _when(slot.end, tz))
     ev.add("sequence", entry["seq"])
-    ev.add("summary", f"B2B meeting: {name}")
+    ev.add("summary", say(N_("B2B meeting: %(name)s")) % {"name": name})
     venue = instance.event.get("venue") or instance.event.get("location")
-    ev.add("location", f"Table {table}" + (f", {venue}" if venue else ""))
-    lines = [f"Meeting with {name}"
-             + (f" ({', '.join(x for x in (other.org_type, other.country) if x)})"
-                if other and (other.org_type or other.country) else ""),
-             f"Table: {table}"]
+    ev.add("location", say(N_("Table %(label)s")) % {"label": table} + (f", {venue}" if venue else ""))
+    about = ", ".join(x for x in (other.org_type, other.country) if x) if other else ""
+    lines = [say(N_("Meeting with %(name)s")) % {"name": name} + (f" ({about})" if about else ""),
+             say(N_("Table: %(table)s")) % {"table": table}]
     if other and other.sector:
-        lines.append(f"Sector: {other.sector}")
+        lines.append(say(N_("Sector: %(sector)s")) % {"sector": other.sector})
     pair = pair_key(entry["a"], entry["b"])
-    lines += [f"Why: {reason}" for reason in why.get(pair, [])]
-    lines += [f"Note: {note}" for note in notes.get(pair, [])]
+    lines += [say(N_("Why: %(reason)s")) % {"reason": localize(reason, say)} for reason in why.get(pair, [])]
+    lines += [say(N_("Note: %(note)s")) % {"note": note} for note in notes.get(pair, [])]
     if entry["cancelled"]:
-        lines.insert(0, f"CANCELLED: {entry.get('reason') or 'this meeting no longer takes place'}")
+        lines.insert(0, say(N_("CANCELLED: %(reason)s")) % {
+            "reason": entry.get("reason") or say(N_("this meeting no longer takes place"))})
     ev.add("description", "\n".join(lines))
     ev.add("status", "CANCELLED" if entry["cancelled"] else "CONFIRMED")
     return ev
@@ -157,7 +162,7 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
                     tz: str | None = None, stamp: datetime | None = None,
                     method: str = "PUBLISH",
                     notes: dict[tuple[str, str], list[str]] | None = None,
-                    why: dict[tuple[str, str], list[str]] | None = None) -> bytes:
+                    why: dict[tuple[str, str], list[str]] | None = None, language: str = "en") -> bytes:
     """Calendar of one participant from a state built by update_sequences.
 
     method="PUBLISH" carries live meetings plus cancelled ones (STATUS:CANCELLED);
@@ -177,7 +182,8 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
             continue
         if method == "CANCEL" and not entry["cancelled"]:
             continue
-        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {}))
+        cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {},
+                                 gettext_for(language)))
     if tz:
         cal.add_missing_timezones()
     return cal.to_ical()
@@ -208,29 +214,75 @@ def _name(pmap: dict, pid: str) -> str:
     return pmap[pid].name if pid in pmap else pid
 
 
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("service.agenda", "templates"),
-                       autoescape=select_autoescape(["html"]))
+@lru_cache(maxsize=4)
+def _translations(language: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS), [language])
+
+
+@lru_cache(maxsize=4)
+def _env(language: str) -> Environment:
+    env = Environment(loader=PackageLoader("service.agenda", "templates"),
+                      autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(_translations(language), newstyle=True)
+    env.filters["localize"] = lambda value: localize(value, _translations(language).gettext)
+    return env
+
+
+def gettext_for(language: str | None) -> Callable[[str], str]:
+    """The Babel catalogue's gettext for a language (English when it has none)."""
+    return _translations(language_of(language)).gettext
+
+
+def with_breaks(event: dict[str, Any], meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Meeting rows and a break row ({"break": True, "start", "end"}) per break of each day the
+    event runs, in time order, so that a printed agenda shows when nothing is planned."""
+    rows = [dict(m) for m in meetings]
+    for day in _dates(event):
+        for b in event.get("breaks") or []:
+            rows.append({"break": True, "day": str(day), "start": f"{day}T{b['start']}", "end": f"{day}T{b['end']}"})
+    return sorted(rows, key=lambda r: (r["start"][:16], not r.get("break"), r.get("status") == "cancelled"))
+
+
+def _dates(event: dict[str, Any]) -> list[str]:
+    """The event's days: an event's own list, or the agenda format's first day (its `days` is a count)."""
+    days = event.get("days")
+    if isinstance(days, list):
+        return [str(d) for d in days]
+    return [str(event["first_day"])] if event.get("first_day") else []
 
 
 def participant_html(instance: Instance, schedule: Schedule, pids: list[str] | None = None,
                      cancelled: list[dict[str, Any]] | None = None,
-                     why: dict[tuple[str, str], list[str]] | None = None) -> str:
+                     why: dict[tuple[str, str], list[str]] | None = None, language: str = "en") -> str:
     """Printable agendas, one page per participant; `why`: match reasons per pair."""
     pids = pids if pids is not None else [p.id for p in instance.participants]
     agendas = [participant_agenda(instance, schedule, pid, cancelled, why) for pid in pids]
-    return _env().get_template("participant.html").render(instance=instance, agendas=agendas)
+    return agendas_html(instance.event, agendas, language)
 
 
-def table_html(instance: Instance, schedule: Schedule, tables: list[int] | None = None) -> str:
-    """Printable sheets to put on each table: who meets there, slot by slot."""
+def agendas_html(event: dict[str, Any], agendas: list[dict[str, Any]], language: str = "en") -> str:
+    """Printable agendas from participant_agenda dicts (with the `contact` and `why` a service
+    added): the event's venue and days, each meeting and break in time order."""
+    pages = [{**agenda, "rows": with_breaks(event, agenda["meetings"]),
+              "why": any("why" in m for m in agenda["meetings"]),
+              "contact": any(m["with"].get("contact") for m in agenda["meetings"])} for agenda in agendas]
+    return _env(language_of(language)).get_template("participant.html").render(
+        event=event, dates=_dates(event), agendas=pages, language=language_of(language))
+
+
+def table_html(instance: Instance, schedule: Schedule, tables: list[int] | None = None,
+               language: str = "en", event: dict[str, Any] | None = None) -> str:
+    """Printable sheets to put on each table: who meets there, slot by slot, and the breaks of
+    `event` (the event's own record; the agenda format's has none)."""
+    event = event or instance.event
     pmap = instance.participant_map()
     by_table: dict[int, list[Meeting]] = {}
     for m in schedule.meetings:
         by_table.setdefault(m.table, []).append(m)
     tables = tables if tables is not None else sorted(by_table)
-    sheets = [{"table": t, "label": instance.table_label(t), "rows": [
+    sheets = [{"table": t, "label": instance.table_label(t), "rows": with_breaks(event, [
         {"start": instance.slots[m.slot].start, "end": instance.slots[m.slot].end,
          "a": _name(pmap, m.a), "b": _name(pmap, m.b)}
-        for m in sorted(by_table.get(t, []), key=lambda m: m.slot)]} for t in tables]
-    return _env().get_template("table.html").render(instance=instance, sheets=sheets)
+        for m in sorted(by_table.get(t, []), key=lambda m: m.slot)])} for t in tables]
+    return _env(language_of(language)).get_template("table.html").render(
+        event=event, sheets=sheets, language=language_of(language))

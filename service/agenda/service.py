@@ -45,6 +45,11 @@ def confirm(schedule: Schedule, instance: Instance, state: str, base: Schedule |
         for m in schedule.meetings], schedule.meta)
 
 
+# The organiser's print of every agenda explains each meeting up to this many participants with
+# meetings (one match each, ~0.05-0.2 s); beyond, each participant's own agenda still does.
+PRINTED_REASONS_MAX = 150
+
+
 class AgendaService(OnSiteOperations, EventEditing):
     def __init__(self, events: EventService, queue: Callable[[], JobQueue] | None = None,
                  matches: Callable[[], MatchService] | None = None) -> None:
@@ -139,12 +144,17 @@ class AgendaService(OnSiteOperations, EventEditing):
         return build_view(event_id, self.events.instance(event_id),
                           load_schedule(agenda["schedule"]), agenda, gone)
 
-    def participant_agenda(self, event_id: str, pid: str) -> dict[str, Any]:
-        """A participant's meetings; the other side's contact only when they accepted a request."""
+    def participant_agenda(self, event_id: str, pid: str, reasons: bool = False) -> dict[str, Any]:
+        """A participant's meetings; the other side's contact only when they accepted a request;
+        with `reasons`, why the matcher pairs them."""
         self._as_participant(event_id, pid)
         view_ = self._current(event_id)
         agenda = self.latest(event_id)
         view = exports.participant_agenda(view_.instance, view_.schedule, pid, view_.cancelled)
+        if reasons:
+            why = self._reasons(event_id, pid, [row["with"]["id"] for row in view["meetings"]])
+            for row in view["meetings"]:
+                row["why"] = why.get(pair_key(pid, row["with"]["id"]), [])
         accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
                     if r["status"] == "accepted"}
         for row in view["meetings"]:
@@ -163,15 +173,44 @@ class AgendaService(OnSiteOperations, EventEditing):
                 notes.setdefault(pair_key(r["from"], r["to"]), []).append(r["note"])
         partners = [e["b"] if e["a"] == pid else e["a"] for e in view.ics.values() if pid in (e["a"], e["b"])]
         return exports.participant_ics(view.instance, pid, view.ics, tz=event.get("timezone"),
-                                       notes=notes, why=self._reasons(event_id, pid, partners))
+                                       notes=notes, why=self._reasons(event_id, pid, partners),
+                                       language=self._language(event_id, pid))
 
-    def participant_html(self, event_id: str, pid: str) -> str:
+    def _language(self, event_id: str, pid: str) -> str:
+        """A participant's calendar reads in their member profile's language (English otherwise)."""
+        member_id = self.events.participant(event_id, pid).get("member_id")
+        profile = self.events.index.get("members", member_id) if member_id and self.events.index else None
+        return (profile or {}).get("language") or "en"
+
+    def participant_html(self, event_id: str, pid: str, language: str = "en") -> str:
         self._as_participant(event_id, pid)
+        return exports.agendas_html(self.events.event(event_id), [self.participant_agenda(event_id, pid, True)],
+                                    language)
+
+    def printable(self, event_id: str) -> dict[str, Any]:
+        """Every participant's agenda for the organiser to print or hand out: meetings and their
+        tables, the other side's contact where they accepted a request (and may be shown to the
+        organiser), and why the matcher pairs them (one match per participant: above
+        PRINTED_REASONS_MAX participants with meetings they are left to each participant's own
+        agenda, or printing would take minutes; `reasons` says which)."""
+        self._manage(event_id)
         view = self._current(event_id)
-        partners = [m.b if m.a == pid else m.a for m in view.schedule.meetings if pid in (m.a, m.b)]
-        partners += [c["b"] if c["a"] == pid else c["a"] for c in view.cancelled if pid in (c["a"], c["b"])]
-        return exports.participant_html(view.instance, view.schedule, [pid], view.cancelled,
-                                        why=self._reasons(event_id, pid, partners))
+        accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id) if r["status"] == "accepted"}
+        meeting = {pid for m in view.schedule.meetings for pid in (m.a, m.b)}
+        reasons = len(meeting) <= PRINTED_REASONS_MAX
+        agendas = []
+        for p in view.instance.participants:
+            agenda = exports.participant_agenda(view.instance, view.schedule, p.id, view.cancelled)
+            partners = [row["with"]["id"] for row in agenda["meetings"]]
+            why = self._reasons(event_id, p.id, partners) if reasons else {}
+            for row in agenda["meetings"]:
+                pair = pair_key(p.id, row["with"]["id"])
+                if reasons:
+                    row["why"] = why.get(pair, [])
+                if pair in accepted and row["status"] != "cancelled":
+                    row["with"]["contact"] = self.events.contact_for(event_id, p.id, row["with"]["id"])
+            agendas.append(agenda)
+        return {"event": self.events.event(event_id), "agendas": agendas, "reasons": reasons}
 
     def _reasons(self, event_id: str, pid: str, partners: list[str]) -> Reasons:
         """The matcher's reasons per pair; none without a matcher (a bare AgendaService)."""
@@ -179,10 +218,11 @@ class AgendaService(OnSiteOperations, EventEditing):
             return {}
         return meeting_reasons(self.events, self.matches, event_id, pid, partners)
 
-    def table_html(self, event_id: str, table: int | None = None) -> str:
+    def table_html(self, event_id: str, table: int | None = None, language: str = "en") -> str:
         self._manage(event_id)
         view = self._current(event_id)
-        return exports.table_html(view.instance, view.schedule, None if table is None else [table])
+        return exports.table_html(view.instance, view.schedule, None if table is None else [table], language,
+                                  self.events.event(event_id))
 
     def organiser_csv(self, event_id: str) -> str:
         self._manage(event_id)

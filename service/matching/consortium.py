@@ -8,6 +8,7 @@ from typing import Any
 
 from service.matching.filters import MatchRequest
 from service.matching.matcher import Match, Matcher
+from service.matching.phrases import N_, Phrase
 
 
 @dataclass
@@ -43,8 +44,8 @@ def build_consortia(matcher: Matcher, req: MatchRequest, max_size: int = 3, pool
     label = lambda link: matcher.domain.link_label(None, link)  # noqa: E731
     result = []
     for got, _, score, team, covered in options[:alternatives]:
-        reasons = [f"{m.name} ({m.country}) fills {', '.join(label(g) for g in m.gap_links if g in gaps)}"
-                   for m in team]
+        reasons = [Phrase(N_("%(name)s (%(country)s) fills %(links)s"), name=m.name, country=m.country,
+                          links=", ".join(str(label(g)) for g in m.gap_links if g in gaps)) for m in team]
         result.append(Consortium(list(team), sorted(covered), sorted(set(gaps) - covered),
                                  round(got / total, 4), round(score, 4), reasons))
     return page.seeker, result

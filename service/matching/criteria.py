@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.matching.phrases import N_, Joined, Phrase
+
 STAGES = ("emerging", "growth", "mature", "declining")
+# How a filled gap was declared, in the reason's words.
+GAP_STATUS = {("missing", False): N_("missing"), ("missing", True): N_("missing, strategic"),
+              ("weak", False): N_("weak"), ("weak", True): N_("weak, strategic")}
 BEST_SHARE = 0.75  # weight of the best answered need in a side's score; the mean of all needs gets the rest
 
 
@@ -75,7 +80,7 @@ def _reason(shown: list[Pair]) -> str | None:
         return None
     reason = pair_reason(shown[0])
     back = next((p for p in shown[1:] if p.answers and p.direction != shown[0].direction), None)
-    return reason + (f"; in return, {pair_reason(back)}" if back else "")
+    return Phrase(N_("%(reason)s; in return, %(back)s"), reason=reason, back=pair_reason(back)) if back else reason
 
 
 def pair_reason(pair: Pair) -> str:
@@ -83,13 +88,15 @@ def pair_reason(pair: Pair) -> str:
     need, offer = _short(pair.need), _short(pair.offer)
     if pair.direction == "forward":
         if pair.kind == "request":  # they seek buyers for what we need
-            return f"they sell what you seek: “{offer}” for your need “{need}”"
-        verb = "answers" if pair.answers else "relates to"
-        return f"their offer “{offer}” {verb} your need “{need}”"
+            return Phrase(N_("they sell what you seek: “%(offer)s” for your need “%(need)s”"), offer=offer, need=need)
+        if pair.answers:
+            return Phrase(N_("their offer “%(offer)s” answers your need “%(need)s”"), offer=offer, need=need)
+        return Phrase(N_("their offer “%(offer)s” relates to your need “%(need)s”"), offer=offer, need=need)
     if pair.kind == "request":  # we sell: they need what we sell
-        return f"they need “{need}”, which you offer (“{offer}”)"
-    verb = "answers" if pair.answers else "relates to"
-    return f"your offer “{offer}” {verb} their need “{need}”"
+        return Phrase(N_("they need “%(need)s”, which you offer (“%(offer)s”)"), need=need, offer=offer)
+    if pair.answers:
+        return Phrase(N_("your offer “%(offer)s” answers their need “%(need)s”"), offer=offer, need=need)
+    return Phrase(N_("your offer “%(offer)s” relates to their need “%(need)s”"), offer=offer, need=need)
 
 
 def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str] | dict[str, str], cfg: dict[str, float],
@@ -112,9 +119,14 @@ def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str] | dict[str, 
     names = []
     for link in filled:
         theirs = strong.get(link) if isinstance(strong, dict) else None
-        via = f" with “{_short(theirs, 60)}”" if theirs and theirs != link and theirs != label(link) else ""
-        names.append(f"{label(link)} ({gaps[link][0]}{', strategic' if gaps[link][1] else ''}){via}")
-    return Criterion(score, "fills " + ", ".join(names), {"filled": filled})
+        declared = (gaps[link][0], bool(gaps[link][1]))
+        status = Phrase(GAP_STATUS[declared]) if declared in GAP_STATUS else declared[0]
+        if theirs and theirs != link and theirs != label(link):
+            names.append(Phrase(N_("%(link)s (%(status)s) with “%(theirs)s”"), link=label(link), status=status,
+                                theirs=_short(theirs, 60)))
+        else:
+            names.append(Phrase(N_("%(link)s (%(status)s)"), link=label(link), status=status))
+    return Criterion(score, Phrase(N_("fills %(links)s"), links=Joined(", ", names)), {"filled": filled})
 
 
 def distance_km(a: list[float], b: list[float]) -> float:
@@ -140,8 +152,10 @@ def cross_border(seeker_country: str | None, country: str, seeker_langs: set[str
     language = 1.0 if common - {"en"} else 0.7 if "en" in common else 0.3
     weight = cfg.get("language_weight", 0.4)
     score = (1 - weight) * closeness + weight * language
-    reason = f"foreign partner in {country}" + (f", {km:.0f} km" if km is not None else "")
-    reason += f", common language {'/'.join(sorted(common))}" if common else ", no common language"
+    where = (Phrase(N_("foreign partner in %(country)s, %(km)s km"), country=country, km=f"{km:.0f}")
+             if km is not None else Phrase(N_("foreign partner in %(country)s"), country=country))
+    reason = (Phrase(N_("%(where)s, common language %(languages)s"), where=where, languages="/".join(sorted(common)))
+              if common else Phrase(N_("%(where)s, no common language"), where=where))
     return Criterion(score, reason, {"foreign": True, "km": km, "common_languages": sorted(common)})
 
 
@@ -149,10 +163,10 @@ def market_access(targets: set[str], country: str, markets: set[str]) -> Criteri
     if not targets:
         return Criterion(0.0)
     if country in targets:
-        return Criterion(1.0, f"based in your target market {country}")
+        return Criterion(1.0, Phrase(N_("based in your target market %(country)s"), country=country))
     opened = sorted(targets & markets)
     if opened:
-        return Criterion(0.6, f"already sells in your target markets {', '.join(opened)}")
+        return Criterion(0.6, Phrase(N_("already sells in your target markets %(markets)s"), markets=", ".join(opened)))
     return Criterion(0.0)
 
 
@@ -170,11 +184,14 @@ def scope(strong_share: float | None, n_offers: int, cfg: dict[str, list[float]]
     if strong_share is not None:
         score = _plateau(strong_share, *cfg["ideal_links_share"])
         broad = strong_share > cfg["ideal_links_share"][1]
-        reason = None if score >= 1 else "scope " + ("broad" if broad else "narrow")
-        return Criterion(score, reason)
+        return Criterion(score, None if score >= 1 else _scope(broad))
     score = _plateau(float(n_offers), *cfg["ideal_offers"])
     broad = n_offers > cfg["ideal_offers"][1]
-    return Criterion(score, None if score >= 1 else "scope " + ("broad" if broad else "narrow"))
+    return Criterion(score, None if score >= 1 else _scope(broad))
+
+
+def _scope(broad: bool) -> Phrase:
+    return Phrase(N_("scope broad")) if broad else Phrase(N_("scope narrow"))
 
 
 def maturity(seeker_stage: str | None, stage: str | None) -> Criterion:
@@ -183,20 +200,22 @@ def maturity(seeker_stage: str | None, stage: str | None) -> Criterion:
         return Criterion(0.5)
     gap = abs(STAGES.index(seeker_stage) - STAGES.index(stage))
     score = (1.0, 0.7, 0.3, 0.1)[gap]
-    return Criterion(score, "similar maturity" if gap == 0 else None)
+    return Criterion(score, Phrase(N_("similar maturity")) if gap == 0 else None)
 
 
 def trust(seeker_networks: set[str], networks: set[str]) -> Criterion:
     shared = sorted(seeker_networks & networks)
     if not shared:
         return Criterion(0.0)
-    return Criterion(min(1.0, 0.6 + 0.2 * len(shared)), f"shared networks: {', '.join(shared)}")
+    return Criterion(min(1.0, 0.6 + 0.2 * len(shared)),
+                     Phrase(N_("shared networks: %(networks)s"), networks=", ".join(shared)))
 
 
 def capacity(active_cooperations: int, cfg: dict[str, float]) -> Criterion:
     saturation = cfg.get("saturation", 8.0)
     score = max(0.0, 1.0 - active_cooperations / saturation)
-    return Criterion(score, f"already in {active_cooperations} cooperations" if score < 0.5 else None)
+    return Criterion(score, Phrase(N_("already in %(count)s cooperations"), count=active_cooperations)
+                            if score < 0.5 else None)
 
 
 def competitor_penalty(offer_overlap: float, request_overlap: float, shared_links: set[str],
@@ -214,12 +233,14 @@ def competitor_penalty(offer_overlap: float, request_overlap: float, shared_link
         return Criterion(score)
     if (request_overlap >= competitor or (also_seek and competitor < 0.35)) and "request" in examples:
         theirs, yours = examples["request"]
-        return Criterion(score, f"another buyer: they also seek “{_short(theirs, 70)}” "
-                                f"(like your “{_short(yours, 50)}”)")
+        return Criterion(score, Phrase(N_("another buyer: they also seek “%(theirs)s” (like your “%(yours)s”)"),
+                                       theirs=_short(theirs, 70), yours=_short(yours, 50)))
     if offer_overlap >= 0.35 and "offer" in examples:
         theirs, yours = examples["offer"]
-        return Criterion(score, f"likely competitor: they offer “{_short(theirs, 70)}” like your “{_short(yours, 50)}”")
-    return Criterion(score, f"likely competitor (also in {', '.join(label(link) for link in sorted(shared_links))})")
+        return Criterion(score, Phrase(N_("likely competitor: they offer “%(theirs)s” like your “%(yours)s”"),
+                                       theirs=_short(theirs, 70), yours=_short(yours, 50)))
+    return Criterion(score, Phrase(N_("likely competitor (also in %(links)s)"),
+                                   links=", ".join(str(label(link)) for link in sorted(shared_links))))
 
 
 def _short(text: str, limit: int = 90) -> str:

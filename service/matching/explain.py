@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.matching.phrases import N_, Joined, Phrase
 from service.matching.weights import PENALTY
 
 CAVEATS = frozenset({"scope", "capacity"})  # their reasons explain a deficit, never a strength
@@ -19,7 +20,7 @@ def sentence(name: str, country: str | None, table: dict[str, dict[str, Any]]) -
     )
     parts = [v["reason"] for _, v in (evidence + others)[:3]]
     head = f"{name} ({country})" if country else name
-    text = f"{head}: " + "; ".join(parts) if parts else f"{head}: a weak match on every criterion"
+    why = Joined("; ", parts) if parts else Phrase(N_("a weak match on every criterion"))
     if table.get(PENALTY, {}).get("reason"):
-        text += f" — but {table[PENALTY]['reason']}"
-    return text + "."
+        return Phrase(N_("%(head)s: %(why)s — but %(penalty)s."), head=head, why=why, penalty=table[PENALTY]["reason"])
+    return Phrase(N_("%(head)s: %(why)s."), head=head, why=why)

@@ -85,6 +85,16 @@ def test_member_suggestions_and_request_reach_the_outbox(web_app, seeded) -> Non
     assert "https://maillon.example/app/signin/" in mails[0]["text"] and "Parlons anodisation" in mails[0]["text"]
 
 
+def test_reasons_read_in_the_account_language(web_app, seeded) -> None:
+    english = signed_in(web_app, "member", "t-fr-sme", "en-sme@example.org", language="en")
+    french = signed_in(web_app, "member", "t-fr-sme", "fr-sme@example.org", language="fr")
+    en_page = english.get("/app/me/suggestions?event=fair-1").get_data(as_text=True)
+    fr_page = french.get("/app/me/suggestions?event=fair-1").get_data(as_text=True)
+    assert "your need “" in en_page and "foreign partner in" in en_page
+    assert "votre besoin « " in fr_page and "partenaire étranger en" in fr_page
+    assert "your need “" not in fr_page and "foreign partner in" not in fr_page
+
+
 def test_languages_from_browser_then_choice(web_app) -> None:
     client = browser(web_app)
     assert "Se connecter" in client.get("/app/signin", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(
@@ -175,6 +185,13 @@ def test_organiser_prints_pdf_agendas_and_table_sheets(web_app, seeded) -> None:
     tables = client.get("/app/events/fair-1/print/tables.pdf")
     assert tables.data[:5] == b"%PDF-" and tables.data.count(b"/Type /Page\n") == 1  # one table used
     assert signed_in(web_app, "organiser", "org-b").get("/app/events/fair-1/print/tables.pdf").status_code == 403
+    french = signed_in(web_app, "organiser", "org-a", "org-a-fr@example.org", language="fr")
+    page = french.get("/app/events/fair-1/print/participants").get_data(as_text=True)
+    sme = page[page.index(f"({pids['t-fr-sme']})"):]
+    sme = sme[: sme.index("</section>")]
+    assert "<th>Pourquoi</th>" in sme and "Rendez-vous avec" in sme and "Eloxal Werk Bayern GmbH" in sme
+    assert "@example.org" not in sme  # their profile keeps its contact from the network: so does the sheet
+    assert "leur offre « " in sme or "votre offre « " in sme  # the matcher's reason, in French
 
 
 def test_organiser_moves_a_meeting_on_the_board_and_sees_what_collides(web_app, seeded) -> None:

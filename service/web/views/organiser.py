@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -129,14 +130,14 @@ def lock(event_id: str) -> Any:
 @bp.get("/events/<event_id>/print/participants")
 @requires("organiser")
 def print_participants(event_id: str) -> Any:
-    html = services().overview(principal()).printable_agendas(event_id)
+    html = services().overview(principal()).printable_agendas(event_id, str(get_locale()))
     return Response(html, mimetype="text/html", headers={"Content-Security-Policy": PRINT_CSP})
 
 
 @bp.get("/events/<event_id>/print/tables")
 @requires("organiser")
 def print_tables(event_id: str) -> Any:
-    html = services().agenda_service(principal()).table_html(event_id)
+    html = services().agenda_service(principal()).table_html(event_id, language=str(get_locale()))
     return Response(html, mimetype="text/html", headers={"Content-Security-Policy": PRINT_CSP})
 
 
@@ -144,8 +145,8 @@ def print_tables(event_id: str) -> Any:
 @requires("organiser")
 def print_pdf(event_id: str, what: str) -> Any:
     labels = {"time": _("Time"), "table": _("Table"), "with": _("With"), "country": _("Country"),
-              "break": _("Break")}
-    pdf = services().overview(principal()).printable_pdf(event_id, what, labels)
+              "break": _("Break"), "contact": _("Contact"), "why": _("Why")}
+    pdf = services().overview(principal()).printable_pdf(event_id, what, labels, str(get_locale()))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{event_id}-{what}.pdf"'})
 

@@ -6,7 +6,10 @@ import io
 
 from icalendar import Calendar
 
+from service.agenda.conflicts import conflicts
 from service.agenda.exports import (
+    agendas_html,
+    gettext_for,
     meeting_uid,
     organiser_csv,
     participant_agenda,
@@ -17,6 +20,7 @@ from service.agenda.exports import (
 )
 from service.agenda.formats import load_instance
 from service.agenda.model import Meeting, Schedule
+from service.matching.phrases import Phrase, localize
 
 
 def _events(ics: bytes) -> dict[str, dict]:
@@ -84,3 +88,38 @@ def test_reasons_and_notes_in_ics_and_html(tiny_doc):
     page = participant_html(inst, sched, ["A"], why=why)
     assert "<th>Why</th>" in page and "answers your need" in page
     assert "<th>Why</th>" not in participant_html(inst, sched, ["A"])  # no reasons asked: no column
+
+
+def test_printed_agenda_has_venue_breaks_contact_and_reasons_in_the_reader_language(tiny_doc):
+    inst = load_instance({**tiny_doc, "table_labels": ["1", "2", "Stand Gamma"]})
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0), Meeting("A", "C", 3, 2)])
+    agenda = participant_agenda(inst, sched, "A", why={("A", "B"): [Phrase("similar maturity")]})
+    agenda["meetings"][0]["with"]["contact"] = {"name": "Bea", "email": "bea@example.org"}
+    event = {"id": "tiny", "title": "Salon", "venue": "Parc des expositions, Toulouse",
+             "days": ["2026-03-10", "2026-03-11"], "breaks": [{"start": "10:30", "end": "10:45"}]}
+    page = agendas_html(event, [agenda], "fr")
+    assert "Parc des expositions, Toulouse" in page and "2026-03-10, 2026-03-11" in page
+    assert page.count('<tr class="break">') == 2 and "Pause" in page  # one break row per day
+    assert "Bea · bea@example.org" in page and "maturité comparable" in page and "<th>Pourquoi</th>" in page
+    assert "Stand Gamma" in page and 'lang="fr"' in page
+    assert "similar maturity" in agendas_html(event, [agenda], "en")
+
+
+def test_calendar_entries_read_in_the_participant_language(tiny_doc):
+    inst = load_instance(tiny_doc)
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0)])
+    why = {("A", "B"): [Phrase("similar maturity")]}
+    ics = participant_ics(inst, "A", update_sequences("tiny", sched), why=why, language="fr")
+    entry = next(iter(Calendar.from_ical(ics).walk("VEVENT")))
+    assert str(entry["SUMMARY"]) == "Rendez-vous B2B : Beta"
+    assert str(entry["DESCRIPTION"]).splitlines() == [
+        "Rendez-vous avec Beta (SME, DE)", "Table : 1", "Secteur : aero", "Pourquoi : maturité comparable"]
+
+
+def test_move_conflicts_name_who_and_where_in_the_organiser_language(tiny_doc):
+    inst = load_instance(tiny_doc)
+    sched = Schedule("tiny", [Meeting("A", "B", 0, 0)])
+    found = conflicts(inst, sched, "A", "C", 0, 0)
+    assert "Alpha already meets Beta at" in found[0] and "table 1 is taken at" in " ".join(found)
+    french = [localize(c, gettext_for("fr")) for c in found]
+    assert "Alpha rencontre déjà Beta à" in french[0] and any("la table 1 est prise à" in c for c in french)
