@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from service.embeddings import TOKEN_BUDGET, token_batches
 from service.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,9 @@ class OnnxEmbedder:
         self.max_length = int(st_config.get("max_seq_length") or 512)
         self.tokenizer = fast_tokenizer(folder)
         self.tokenizer.enable_truncation(self.max_length)
+        self.pad_id = int((self.tokenizer.padding or {}).get("pad_id") or 0)
+        self.tokenizer.no_padding()  # _batch pads each length-sorted batch itself
+        self.token_budget = TOKEN_BUDGET
         self.prompts = _read(folder / "config_sentence_transformers.json").get("prompts") or {}
         pooling = _read(folder / "1_Pooling" / "config.json")
         self.dims = int(pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension"))
@@ -153,20 +157,21 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         if not texts:
             return out
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths pad less
         with self._lock:
             session = self._open()
-            for start in range(0, len(texts), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                out[rows] = self._batch(session, [prompt + texts[i] for i in rows])
+            encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+            for rows in token_batches([len(e.ids) for e in encodings], self.batch_size, self.token_budget):
+                out[rows] = self._batch(session, [encodings[i] for i in rows])
         return out
 
-    def _batch(self, session: Any, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)  # padded to the longest of the batch
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask,
-                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+    def _batch(self, session: Any, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)], mask[row, : len(e.ids)] = e.ids, 1
+        ids[mask == 0] = self.pad_id
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = session.run(["last_hidden_state"], feeds)[0]
         if self.mode == "cls":
             pooled = hidden[:, 0]
