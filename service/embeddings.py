@@ -41,6 +41,8 @@ class SentenceTransformerEmbedder:
     """Needs are queries and offers/competences are documents: the model's own prompts
     (e.g. e5's "query: " / "passage: ") are applied, and vectors are unit length."""
 
+    backend = "torch"
+
     def __init__(self, model: Any, name: str, batch_size: int = 64) -> None:
         self.model = model
         self.name = name

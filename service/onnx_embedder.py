@@ -9,11 +9,12 @@ torch.onnx for the graph and onnxruntime's quantiser for int8.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ import numpy as np
 from service.embeddings import TOKEN_BUDGET, token_batches
 from service.errors import ConfigurationError
 
-log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
 # Fused graphs (attention, skip layer norm, GELU): the names change with the export recipe.
 FILES = {"onnx": "model_fused.onnx", "onnx-int8": "model_fused_qint8.onnx"}
@@ -49,11 +49,15 @@ def _atomic(target: Path, build: Any) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    started = time.monotonic()
+    # On the terminal, not only in the log: a first run waits for this (about a minute per step).
+    print(f"maillon: exporting the embedding model once: {target.parent.parent.name}/onnx/{target.name} ...",
+          file=sys.stderr, flush=True)
     try:
-        log.info("exporting %s (once)", target)
         build(tmp)
         tmp.chmod(0o644)
         os.replace(tmp, target)
+        print(f"maillon: {target.name} ready in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
     finally:
         tmp.unlink(missing_ok=True)
 
