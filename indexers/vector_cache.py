@@ -1,8 +1,9 @@
 """Vectors of the demo's sample data, shipped with it so a first run does not embed 2,441 members.
 
-The file is keyed by the model's fingerprint: a few probe sentences encoded by the model that made
-the vectors. A model that encodes them differently (another model, another build, another
-version of a library) gets no cached vector: everything is embedded again, as without a cache.
+The file is keyed by the model's name, its embedding backend (torch, onnx, onnx-int8) and its
+fingerprint: a few probe sentences encoded by the model that made the vectors. A model that
+encodes them differently (another model, backend or build, another version of a library) gets no
+cached vector: everything is embedded again, as without a cache, never a mix of the two.
 Texts the file does not hold (new or edited sample records) are embedded as usual.
 """
 from __future__ import annotations
@@ -77,9 +78,13 @@ class RecordingEmbedder(CachedEmbedder):
         return vectors
 
 
+def backend_of(model: Embedder) -> str:
+    return str(getattr(model, "backend", "torch"))  # SentenceTransformerEmbedder is PyTorch
+
+
 def save(path: Path, model: Embedder, vectors: dict[str, np.ndarray]) -> None:
     keys = sorted(vectors)
-    np.savez_compressed(path, model=np.array(model.name), keys=np.array(keys),
+    np.savez_compressed(path, model=np.array(model.name), backend=np.array(backend_of(model)), keys=np.array(keys),
                         vectors=np.stack([vectors[k] for k in keys]).astype(np.float16),
                         probes=model.encode_documents(list(PROBES)).astype(np.float32))
 
@@ -89,8 +94,10 @@ def load(path: Path, model: Embedder) -> CachedEmbedder | None:
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
-        if str(data["model"]) != model.name or data["vectors"].shape[1] != model.dims:
-            log.warning("%s was made with %s; embedding the sample data with %s", path.name, data["model"], model.name)
+        made_by = (str(data["model"]), str(data["backend"]) if "backend" in data else "torch")
+        if made_by != (model.name, backend_of(model)) or data["vectors"].shape[1] != model.dims:
+            log.warning("%s was made with %s on %s; embedding the sample data with %s on %s", path.name,
+                        *made_by, model.name, backend_of(model))
             return None
         probes = model.encode_documents(list(PROBES))
         agreement = float(np.min(np.sum(probes * data["probes"], axis=1)))

@@ -269,7 +269,7 @@ def lazy_embedder(settings: Settings, one_shot: Callable[[], bool] = lambda: Fal
     """The configured model, loaded on its first encode; label vectors kept in the data dir."""
     def load() -> Embedder:
         embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend,
-                                 one_shot=one_shot())
+                                 threads=s.cpu_threads, one_shot=one_shot())  # ONNX Runtime's pool too
         limit_threads(s.cpu_threads)  # torch is imported by now
         return embedder
 

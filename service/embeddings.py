@@ -8,6 +8,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+# Padded tokens per batch (rows × longest) on every backend: enough rows to fill the matrix
+# products, few enough that short texts do not pay for a long one's padding
+# (tests/bench/bench_backends.py --budgets measures it).
+TOKEN_BUDGET = 512
+
 
 class Embedder(Protocol):
     name: str
@@ -18,9 +23,25 @@ class Embedder(Protocol):
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def token_batches(lengths: Sequence[int], max_rows: int, budget: int) -> list[np.ndarray]:
+    """Row indices in batches of similar lengths (longest first), each at most `max_rows` rows
+    and `budget` padded tokens: a batch of 64 paragraphs padded to its longest spends most of
+    its time on padding and quadratic attention (2× slower per text than batches of 16)."""
+    order = np.argsort([-n for n in lengths], kind="stable")
+    batches, start = [], 0
+    while start < len(order):
+        width = max(lengths[order[start]], 1)  # the longest of the batch: it comes first
+        rows = max(1, min(max_rows, budget // width))
+        batches.append(order[start : start + rows])
+        start += rows
+    return batches
+
+
 class SentenceTransformerEmbedder:
     """Needs are queries and offers/competences are documents: the model's own prompts
     (e.g. e5's "query: " / "passage: ") are applied, and vectors are unit length."""
+
+    backend = "torch"
 
     def __init__(self, model: Any, name: str, batch_size: int = 64) -> None:
         self.model = model
@@ -31,6 +52,7 @@ class SentenceTransformerEmbedder:
         prompts = getattr(model, "prompts", None) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._document_prompt = "document" if "document" in prompts else None
+        self.token_budget = TOKEN_BUDGET
         # torch releases the GIL; one encode at a time keeps 2 cores from thrashing.
         self._lock = threading.Lock()
 
@@ -43,16 +65,21 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
+        prompt = (getattr(self.model, "prompts", None) or {}).get(prompt_name or "", "")
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
         with self._lock:
-            vectors = self.model.encode(
-                list(texts),
-                prompt_name=prompt_name,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            lengths = [len(ids) for ids in self.model.tokenizer(
+                [prompt + t for t in texts], truncation=True, max_length=self.model.max_seq_length)["input_ids"]]
+            for rows in token_batches(lengths, self.batch_size, self.token_budget):
+                out[rows] = self.model.encode(
+                    [texts[i] for i in rows],
+                    prompt_name=prompt_name,
+                    batch_size=len(rows),
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+        return out
 
 
 def load_embedder(model_name: str, cache_dir: Path, batch_size: int = 64, backend: str = "torch",

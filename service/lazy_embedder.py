@@ -43,6 +43,10 @@ class LazyEmbedder:
         return self._model
 
     @property
+    def backend(self) -> str:
+        return str(getattr(self.model, "backend", "torch"))
+
+    @property
     def dims(self) -> int:
         return self._dims if self._dims is not None else self.model.dims
 

@@ -12,17 +12,20 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
+import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from service.embeddings import TOKEN_BUDGET, token_batches
 from service.errors import ConfigurationError
 
-log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
 # Fused graphs (attention, skip layer norm, GELU): the names change with the export recipe.
 FILES = {"onnx": "model_fused.onnx", "onnx-int8": "model_fused_qint8.onnx"}
@@ -48,11 +51,15 @@ def _atomic(target: Path, build: Any) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    started = time.monotonic()
+    # On the terminal, not only in the log: a first run waits for this (about a minute per step).
+    print(f"maillon: exporting the embedding model once: {target.parent.parent.name}/onnx/{target.name} ...",
+          file=sys.stderr, flush=True)
     try:
-        log.info("exporting %s (once)", target)
         build(tmp)
         tmp.chmod(0o644)
         os.replace(tmp, target)
+        print(f"maillon: {target.name} ready in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -60,7 +67,9 @@ def _atomic(target: Path, build: Any) -> None:
 def _export_float(folder: Path, out: Path) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the terminal of a first run shows our two lines only
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
     hf = getattr(model[0], "auto_model", None)
     if hf is None:
@@ -82,7 +91,10 @@ def _export_float(folder: Path, out: Path) -> None:
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
     raw = out.with_name(out.name + ".raw")
     try:
-        with torch.no_grad():
+        # The tracer's warnings are about Python branches on shapes; the exported graph takes any
+        # batch and length (tests/integration/test_onnx_embedder.py compares it with PyTorch).
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(LastHiddenState().eval(), args, str(raw), input_names=list(_INPUTS),
                               output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
                               dynamo=False)
@@ -105,8 +117,16 @@ def _quantise(source: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # The fused kernels are contrib ops that shape inference cannot type: their outputs are float.
-    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    # Per-tensor int8 weights, all of MatMul, Attention and the embedding table: per-channel
+    # weights, unsigned weights, reduce_range and leaving the embedding or attention in float were
+    # no faster per CPU-second on AVX2 (no VNNI) and no better in ESCO R@10; 4/8-bit MatMulNBits
+    # was slower.
+    logging.disable(logging.WARNING)  # the quantiser's advice to pre-process, on the root logger
+    try:
+        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 class OnnxEmbedder:
@@ -120,6 +140,9 @@ class OnnxEmbedder:
         self.max_length = int(st_config.get("max_seq_length") or 512)
         self.tokenizer = fast_tokenizer(folder)
         self.tokenizer.enable_truncation(self.max_length)
+        self.pad_id = int((self.tokenizer.padding or {}).get("pad_id") or 0)
+        self.tokenizer.no_padding()  # _batch pads each length-sorted batch itself
+        self.token_budget = TOKEN_BUDGET
         self.prompts = _read(folder / "config_sentence_transformers.json").get("prompts") or {}
         pooling = _read(folder / "1_Pooling" / "config.json")
         self.dims = int(pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension"))
@@ -153,20 +176,21 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         if not texts:
             return out
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths pad less
         with self._lock:
             session = self._open()
-            for start in range(0, len(texts), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                out[rows] = self._batch(session, [prompt + texts[i] for i in rows])
+            encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+            for rows in token_batches([len(e.ids) for e in encodings], self.batch_size, self.token_budget):
+                out[rows] = self._batch(session, [encodings[i] for i in rows])
         return out
 
-    def _batch(self, session: Any, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)  # padded to the longest of the batch
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask,
-                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+    def _batch(self, session: Any, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)], mask[row, : len(e.ids)] = e.ids, 1
+        ids[mask == 0] = self.pad_id
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = session.run(["last_hidden_state"], feeds)[0]
         if self.mode == "cls":
             pooled = hidden[:, 0]

@@ -59,3 +59,17 @@ def test_a_forked_child_opens_its_own_session(onnx_embedder: Any) -> None:
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert onnx_embedder._session is parent_session
+
+
+def test_shipped_sample_vectors_serve_their_backend_only(embedder: Any, onnx_embedder: Any) -> None:
+    """indexers/sample_data/vectors.npz was made on the default backend: a process on that backend
+    reads it; another backend (PyTorch here) gets no cached vector and embeds everything itself."""
+    from indexers import vector_cache
+    from indexers.runner import SAMPLE_VECTORS
+    from service.settings import Settings
+
+    made_on = str(np.load(SAMPLE_VECTORS)["backend"])
+    assert made_on == Settings().embed_backend
+    cached = vector_cache.load(SAMPLE_VECTORS, onnx_embedder)
+    assert (cached is not None) == (onnx_embedder.backend == made_on)
+    assert vector_cache.load(SAMPLE_VECTORS, embedder) is None
