@@ -87,10 +87,10 @@ class Settings:
     mail_from: str = "Maillon <maillon@localhost>"
     secure_cookies: bool = True  # HTTPS-only session cookies; off only for local http demos
     es_replicas: int | None = None  # replicas of new indices; 0 on a single node (None: the server's default)
-    # onnx-int8 by default: 1.5-2x the texts per core of PyTorch float32 (1.9x ingest end to end)
-    # with ESCO FR->EN R@10 within 0.01 (tests/bench/bench_backends.py); exported once, after the
-    # model's one-off build.
-    embed_backend: str = "onnx-int8"
+    # torch by default: onnx-int8 gives 1.5-2x the texts per core (1.9x ingest end to end) with ESCO
+    # FR->EN R@10 within 0.01 (tests/bench/bench_backends.py), but its one-off export takes 1.5-2 min
+    # on a first run, which would push the demo's first answers past a minute; deploy/ uses it.
+    embed_backend: str = "torch"
     # the reminder e-mail goes this long before the event's first session (scheduled on publishing
     # a final agenda); 0 sends none automatically
     reminder_lead_hours: float = 24.0

@@ -17,9 +17,9 @@ from service.settings import REPO_CONFIG_DIR
 
 DATA = Path(__file__).parent / "data"
 TEST_MODEL = os.environ.get("MAILLON_TEST_MODEL", "multilingual-e5-small")
-# The suite embeds with the float32 reference (PyTorch), not the shipped default (onnx-int8): its
-# expectations were set on reference vectors, and int8's dynamic quantisation makes a text's vector
-# depend slightly on its batch mates (cosine about 0.997). int8 is held to the reference by
+# The suite embeds with the float32 reference (PyTorch, also the default): its expectations were set
+# on reference vectors, and int8's dynamic quantisation makes a text's vector depend slightly on its
+# batch mates (cosine about 0.997). int8 is held to the reference by
 # tests/integration/test_onnx_embedder.py and to ESCO quality by tests/bench/bench_backends.py;
 # MAILLON_TEST_EMBED_BACKEND=onnx-int8 runs the whole suite on it. Processes the tests start
 # (workers, gunicorn) embed like the `embedder` fixture.

@@ -62,14 +62,14 @@ def test_a_forked_child_opens_its_own_session(onnx_embedder: Any) -> None:
 
 
 def test_shipped_sample_vectors_serve_their_backend_only(embedder: Any, onnx_embedder: Any) -> None:
-    """indexers/sample_data/vectors.npz was made on the default backend: a process on that backend
-    reads it; another backend (PyTorch here) gets no cached vector and embeds everything itself."""
+    """indexers/sample_data/vectors.npz was made on the default backend (PyTorch, the `embedder`
+    fixture's): a process on that backend reads it; another (ONNX here) gets no cached vector and
+    embeds everything itself, never a mix of the two."""
     from indexers import vector_cache
     from indexers.runner import SAMPLE_VECTORS
     from service.settings import Settings
 
     made_on = str(np.load(SAMPLE_VECTORS)["backend"])
-    assert made_on == Settings().embed_backend
-    cached = vector_cache.load(SAMPLE_VECTORS, onnx_embedder)
-    assert (cached is not None) == (onnx_embedder.backend == made_on)
-    assert vector_cache.load(SAMPLE_VECTORS, embedder) is None
+    assert made_on == Settings().embed_backend == "torch"
+    assert vector_cache.load(SAMPLE_VECTORS, embedder) is not None
+    assert vector_cache.load(SAMPLE_VECTORS, onnx_embedder) is None
