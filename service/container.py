@@ -33,6 +33,7 @@ from service.index.base import ProfileIndex
 from service.label_vectors import LabelVectorStore
 from service.lazy_embedder import LazyEmbedder
 from service.local_redis import LocalRedis
+from service.match_cache import CachedMatcher, MatchCache
 from service.model_assets import KNOWN_MODELS
 from service.notify.agenda import AgendaNotices
 from service.notify.meetings import MeetingRequests
@@ -72,6 +73,8 @@ class Services:
     weights_stamp: Any = None
     # A command that embeds a text or two and exits: the quickest model to load (load_embedder).
     one_shot: bool = False
+    # Match pages between two views, valid for one data version (service.match_cache).
+    match_cache: MatchCache = field(default_factory=MatchCache)
 
     # -- clients --------------------------------------------------------------------------------
     @property
@@ -150,14 +153,16 @@ class Services:
     def guard(self, caller: Principal) -> Guard:
         return Guard(caller)
 
-    def match_service(self, caller: Principal) -> MatchService:
+    def match_service(self, caller: Principal, cached: bool = False) -> MatchService:
         from service.matching.matcher import Matcher
         from service.matching.service import MatchService
 
         events = self.event_service(caller)
         refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
-        return MatchService(Matcher(self.index, self.embedder, self.domain, self.gap_vectors),
-                            self.index, self.settings.data_dir / "results", lambda: self.queue,
+        matcher: Any = Matcher(self.index, self.embedder, self.domain, self.gap_vectors)
+        if cached:  # pages viewed again and again; batches and the API rank afresh
+            matcher = CachedMatcher(matcher, self.match_cache)
+        return MatchService(matcher, self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
 
     def event_service(self, caller: Principal) -> EventService:
@@ -225,7 +230,8 @@ class Services:
         return AgendaNotices(self.agenda_service(caller), self.notifier(), reminders)
 
     def overview(self, caller: Principal) -> Overview:
-        return Overview(self.event_service(caller), self.agenda_service(caller), lambda: self.match_service(caller))
+        return Overview(self.event_service(caller), self.agenda_service(caller),
+                        lambda: self.match_service(caller, cached=True))
 
     def profile_editor(self, caller: Principal) -> ProfileEditor:
         return ProfileEditor(self.index, self.domain, lambda: self.queue, self.settings.uploads_dir,
