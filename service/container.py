@@ -33,7 +33,7 @@ from service.index.base import ProfileIndex
 from service.label_vectors import LabelVectorStore
 from service.lazy_embedder import LazyEmbedder
 from service.local_redis import LocalRedis
-from service.match_cache import CachedMatcher, MatchCache
+from service.match_cache import CachedMatcher, MatchCache, SharedTier
 from service.model_assets import KNOWN_MODELS
 from service.notify.agenda import AgendaNotices
 from service.notify.meetings import MeetingRequests
@@ -149,6 +149,11 @@ class Services:
         """The hand-set weights of config/matching.yaml, before any learned ones were applied."""
         return base_weights(self.domain.matching)
 
+    @cached_property
+    def shared_match_cache(self) -> SharedTier:
+        """The match cache's entries in Redis, for every worker of the deployment."""
+        return SharedTier(lambda: self.queue.connection)
+
     # -- services, per caller -------------------------------------------------------------------
     def guard(self, caller: Principal) -> Guard:
         return Guard(caller)
@@ -161,7 +166,7 @@ class Services:
         refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
         matcher: Any = Matcher(self.index, self.embedder, self.domain, self.gap_vectors)
         if cached:  # pages viewed again and again; batches and the API rank afresh
-            matcher = CachedMatcher(matcher, self.match_cache)
+            matcher = CachedMatcher(matcher, self.match_cache, self.shared_match_cache)
         return MatchService(matcher, self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
 

@@ -2,14 +2,18 @@
 memory bounded, and a write to the embedded store (in any process) empties it."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from service.access.keys import Principal
 from service.index.base import IndexedProfile, Item
 from service.index.embedded import EmbeddedIndex
-from service.match_cache import CachedMatcher, MatchCache, data_version
+from service.match_cache import CachedMatcher, MatchCache, SharedTier, canonical, data_version
 from service.matching.filters import MatchRequest
 from service.matching.matcher import Match, MatchPage
 
@@ -124,3 +128,20 @@ def test_embedded_store_version_moves_with_every_write_seen_from_another_process
     writer.delete("members", ["corticeira-norte"])
     assert len({empty, after_ingest, after_edit, data_version(reader)}) == 4
     assert data_version(reader) == data_version(writer)
+
+
+def test_shared_key_is_the_same_in_every_process() -> None:
+    key = ("memo", ("consortia", Principal("k1", "cluster_manager", "pole-mecanique"),
+                    replace(SEEKER, countries=frozenset({"ES", "PT", "IT", "DE"}))), "cfg")
+    assert canonical(frozenset({"b", "a"})) == canonical(frozenset({"a", "b"}))
+    code = ("from dataclasses import replace; from service.access.keys import Principal; "
+            "from service.match_cache import SharedTier; from tests.unit.test_match_cache import SEEKER; "
+            "print(SharedTier._name('v9', ('memo', ('consortia', Principal('k1', 'cluster_manager', "
+            "'pole-mecanique'), replace(SEEKER, countries=frozenset({'ES', 'PT', 'IT', 'DE'}))), 'cfg')))")
+    names = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+             for seed in ("1", "2", "3")}
+    assert names == {SharedTier._name("v9", key)}
+    assert SharedTier._name("v9", key) != SharedTier._name("v10", key)
+    other = ("memo", ("consortia", Principal("k2", "cluster_manager", "pole-mecanique"), key[1][2]), "cfg")
+    assert SharedTier._name("v9", other) != SharedTier._name("v9", key)  # another caller, another entry

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from service import EXTENSION
+from service import EXTENSION, create_app
 from service.access.keys import Principal
 from service.errors import ForbiddenError
 from tests.web.conftest import post, signed_in
@@ -87,3 +87,20 @@ def test_value_chain_and_consortia_cached_for_the_owner_only_and_dropped_on_dele
     svc.index.delete("members", [filler["id"]])
     after = page(manager, "/app/cluster")
     assert filler["name"] not in after and svc.match_cache.misses > misses
+
+
+def test_a_second_worker_takes_the_ranking_from_redis_until_the_data_changes(web_app, seeded, embedder,
+                                                                              redis_url: str) -> None:
+    first_svc = web_app.extensions[EXTENSION]
+    settings = first_svc.settings
+    second = create_app({"data_dir": settings.data_dir, "embedder": embedder, "redis_url": redis_url,
+                         "model_name": embedder.name, "public_url": "https://maillon.example"})
+    second_svc = second.extensions[EXTENSION]
+    chain = page(signed_in(web_app, "cluster_manager", "t-fr-aero"), "/app/cluster")
+    manager = signed_in(second, "cluster_manager", "t-fr-aero")
+    assert page(manager, "/app/cluster") == chain
+    assert second_svc.shared_match_cache.hits == 2  # both searches of the chart, ranked by the other process
+    data = first_svc.overview(Principal("test:t-fr-aero", "cluster_manager", "t-fr-aero")).value_chain("t-fr-aero")
+    filler = next(f for link in data["links"] for f in link["fillers"] if f["kind"] == "members")
+    first_svc.index.delete("members", [filler["id"]])  # written by the first process
+    assert filler["name"] not in page(manager, "/app/cluster") and second_svc.shared_match_cache.hits == 2
