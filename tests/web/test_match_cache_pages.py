@@ -104,3 +104,27 @@ def test_a_second_worker_takes_the_ranking_from_redis_until_the_data_changes(web
     filler = next(f for link in data["links"] for f in link["fillers"] if f["kind"] == "members")
     first_svc.index.delete("members", [filler["id"]])  # written by the first process
     assert filler["name"] not in page(manager, "/app/cluster") and second_svc.shared_match_cache.hits == 2
+
+
+def test_a_members_suggestions_are_ranked_in_the_background_when_they_sign_in(mail_app) -> None:
+    from rq.job import Job
+
+    from service.page_warmup import JOB
+
+    svc = mail_app.extensions[EXTENSION]
+    member = next(m for m in mail_app.config["seeded"]["members"] if m != "t-fr-sme")
+    queue = svc.queue.queue
+    earlier = set(queue.finished_job_registry.get_job_ids())  # e.g. this member's sign-in in another test
+    client = signed_in(mail_app, "member", member)
+    deadline, done = time.monotonic() + 120, None
+    while done is None and time.monotonic() < deadline:
+        fresh = [i for i in queue.finished_job_registry.get_job_ids() if i not in earlier]
+        jobs = Job.fetch_many(fresh, connection=queue.connection)
+        done = next((j for j in jobs if j and j.func_name == JOB and j.return_value()["member"] == member), None)
+        time.sleep(0.2)
+    assert done is not None and "skipped" not in done.return_value()
+    shared_hits = svc.shared_match_cache.hits
+    html = page(client, "/app/me/suggestions")  # the first view in this process
+    assert svc.shared_match_cache.hits == shared_hits + 1  # ranked by the worker, not here
+    best = svc.overview(Principal(f"test:{member}", "member", member)).suggestions(member)["items"][0]
+    assert best["name"] in html
