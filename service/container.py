@@ -33,6 +33,7 @@ from service.index.base import ProfileIndex
 from service.label_vectors import LabelVectorStore
 from service.lazy_embedder import LazyEmbedder
 from service.local_redis import LocalRedis
+from service.match_cache import CachedMatcher, MatchCache, SharedTier
 from service.model_assets import KNOWN_MODELS
 from service.notify.agenda import AgendaNotices
 from service.notify.meetings import MeetingRequests
@@ -72,6 +73,8 @@ class Services:
     weights_stamp: Any = None
     # A command that embeds a text or two and exits: the quickest model to load (load_embedder).
     one_shot: bool = False
+    # Match pages between two views, valid for one data version (service.match_cache).
+    match_cache: MatchCache = field(default_factory=MatchCache)
 
     # -- clients --------------------------------------------------------------------------------
     @property
@@ -146,18 +149,25 @@ class Services:
         """The hand-set weights of config/matching.yaml, before any learned ones were applied."""
         return base_weights(self.domain.matching)
 
+    @cached_property
+    def shared_match_cache(self) -> SharedTier:
+        """The match cache's entries in Redis, for every worker of the deployment."""
+        return SharedTier(lambda: self.queue.connection)
+
     # -- services, per caller -------------------------------------------------------------------
     def guard(self, caller: Principal) -> Guard:
         return Guard(caller)
 
-    def match_service(self, caller: Principal) -> MatchService:
+    def match_service(self, caller: Principal, cached: bool = False) -> MatchService:
         from service.matching.matcher import Matcher
         from service.matching.service import MatchService
 
         events = self.event_service(caller)
         refresh_weights(self)  # weights an admin applied from outcomes (service.cooperation)
-        return MatchService(Matcher(self.index, self.embedder, self.domain, self.gap_vectors),
-                            self.index, self.settings.data_dir / "results", lambda: self.queue,
+        matcher: Any = Matcher(self.index, self.embedder, self.domain, self.gap_vectors)
+        if cached:  # pages viewed again and again; batches and the API rank afresh
+            matcher = CachedMatcher(matcher, self.match_cache, self.shared_match_cache)
+        return MatchService(matcher, self.index, self.settings.data_dir / "results", lambda: self.queue,
                             events.member_ids, guard=events.guard, events=events)
 
     def event_service(self, caller: Principal) -> EventService:
@@ -167,10 +177,12 @@ class Services:
         listeners = (lambda event_id, req: self.cooperation_service(caller).outcomes.request_answered(event_id, req),)
         return EventService(self.event_store, self.index, guard=self.guard(caller), listeners=listeners)
 
-    def agenda_service(self, caller: Principal) -> AgendaService:
+    def agenda_service(self, caller: Principal, cached: bool = False) -> AgendaService:
+        """`cached`: the meetings' reasons come from the pages' match cache (web pages, feeds)."""
         from service.agenda.service import AgendaService
 
-        return AgendaService(self.event_service(caller), lambda: self.queue, lambda: self.match_service(caller))
+        return AgendaService(self.event_service(caller), lambda: self.queue,
+                             lambda: self.match_service(caller, cached=cached))
 
     def profile_service(self, caller: Principal) -> ProfileService:
         from service.profiles import ProfileService
@@ -225,7 +237,8 @@ class Services:
         return AgendaNotices(self.agenda_service(caller), self.notifier(), reminders)
 
     def overview(self, caller: Principal) -> Overview:
-        return Overview(self.event_service(caller), self.agenda_service(caller), lambda: self.match_service(caller))
+        return Overview(self.event_service(caller), self.agenda_service(caller, cached=True),
+                        lambda: self.match_service(caller, cached=True))
 
     def profile_editor(self, caller: Principal) -> ProfileEditor:
         return ProfileEditor(self.index, self.domain, lambda: self.queue, self.settings.uploads_dir,

@@ -177,6 +177,26 @@ class Overview:
         return {"cluster": {"id": cluster_id, "name": doc.get("name"), "country": doc.get("country"),
                             "sector": doc.get("sector")}, "links": links}
 
+    def partner_search(self, cluster_id: str, target: str, country: str | None, cooperation_type: str | None,
+                       limit: int = 25) -> Any:
+        """Foreign clusters or members for the cluster, optionally in one country or for one
+        cooperation type (a MatchPage)."""
+        return self.matches().find(MatchRequest(
+            target=target, seeker_kind="clusters", seeker_id=cluster_id, foreign_only=True,
+            countries=frozenset({country} if country else ()), cooperation_type=cooperation_type, limit=limit))
+
+    def consortia(self, cluster_id: str, max_size: int = 3) -> dict[str, Any]:
+        """The consortium builder's proposals for the cluster. Kept like its matches while the
+        data does not change; keyed by the caller too, so a proposal is only served again to
+        whom the Guard let see it."""
+        service = self.matches()
+        req = MatchRequest(target="members", seeker_kind="clusters", seeker_id=cluster_id, foreign_only=True,
+                           limit=30)
+        memo = getattr(service.matcher, "memo", None)
+        if memo is None:
+            return service.consortia(req, max_size=max_size)
+        return memo(("consortia", self.guard.principal, req, max_size), lambda: service.consortia(req, max_size))
+
     def printable_pdf(self, event_id: str, what: str, labels: dict[str, str], language: str = "en") -> bytes:
         """The participants' agendas or the table sheets as PDF (`what`: participants | tables)."""
         from service import agenda_pdf

@@ -6,6 +6,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from service import page_warmup
 from service.errors import AuthenticationError
 from service.notify.messages import LANGUAGES
 from service.web import session as web_session
@@ -56,6 +57,7 @@ def signin_link(token: str) -> Any:
     except AuthenticationError as exc:
         return render_template("error.html", code=401, message=exc.message), 401
     who = web_session.start_for_account(account)
+    page_warmup.start(services(), who)
     return redirect(web_session.safe_next(next_path, url_for(HOMES[who.role])))
 
 

@@ -13,6 +13,6 @@ from service.web.blueprint import bp, services
 def calendar_feed(token: str) -> Any:
     svc = services()
     event_id, pid, acting = svc.calendar_tokens.principal(token)
-    body = svc.agenda_service(acting).participant_ics(event_id, pid)
+    body = svc.agenda_service(acting, cached=True).participant_ics(event_id, pid)  # polled: reasons cached
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'inline; filename="{event_id}.ics"', "Cache-Control": "private, max-age=300"})

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import render_template, request
 
-from service.matching.filters import MatchRequest
 from service.web.blueprint import bp, principal, requires, services
 from service.web.europe import map_data
 from service.web.forms import VOCAB
@@ -37,10 +36,8 @@ def cluster_home() -> Any:
 @requires("cluster_manager")
 def partners() -> Any:
     args = _search_args()
-    page = services().match_service(principal()).find(MatchRequest(
-        target=args["target"], seeker_kind="clusters", seeker_id=_cluster(), foreign_only=True,
-        countries=frozenset({args["country"]} if args["country"] else ()),
-        cooperation_type=args["cooperation_type"] or None, limit=25))
+    page = services().overview(principal()).partner_search(_cluster(), args["target"], args["country"] or None,
+                                                            args["cooperation_type"] or None)
     counts = Counter(m.country for m in page.items if m.country)
     return render_template("cluster/partners.html", page=page, args=args, vocab=VOCAB,
                            map=map_data(dict(counts), page.seeker.get("country")))
@@ -50,6 +47,5 @@ def partners() -> Any:
 @requires("cluster_manager")
 def consortia() -> Any:
     svc = services()
-    found = svc.match_service(principal()).consortia(MatchRequest(
-        target="members", seeker_kind="clusters", seeker_id=_cluster(), foreign_only=True, limit=30), max_size=3)
+    found = svc.overview(principal()).consortia(_cluster())
     return render_template("cluster/consortia.html", found=found, domain=svc.domain)
