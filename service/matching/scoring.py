@@ -165,6 +165,8 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
         # open-world offer types are often loose, so another type is discounted, not excluded
         pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
         for j, cosine in enumerate(row):
+            if cosine - pull <= floor:  # at or below the floor whatever the type: no pair (most cells)
+                continue
             offer_type = offer_types[j]
             raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
             sim = c.calibrate(raw, floor, ceiling)
@@ -206,9 +208,12 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
         peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
         else 0.0 for i in range(len(s.needs))])
     rows = sims.tolist()
+    peer_floor = ctx.thresholds["peer_floor"]
     for i, need in enumerate(s.needs):
         row, pull = rows[i], back[i]
         for j, req in enumerate(requests):
+            if row[j] + pull <= peer_floor:  # calibrates to 0: no pair, no rivalry (most cells)
+                continue
             sim = _peer(ctx, row[j] + pull)
             if sim <= 0:
                 continue
