@@ -121,6 +121,26 @@ def _hubness_of(ctx: SeekerContext, texts: CandidateTexts, role: str) -> np.ndar
 HUB_K = 10
 
 
+def warm_hubness(ctx: SeekerContext, many: list[CandidateTexts]) -> None:
+    """`_hubness_of` for every candidate of a search whose values are not cached yet, with one
+    matrix product per role: per candidate, numpy's call overhead cost more than the product."""
+    center = ctx.thresholds.get("hub_center")
+    if not center or ctx.languages is None:
+        return
+    vocabulary = ctx.languages.vocabulary
+    for role in ("offer", "request"):
+        key = ("hub", vocabulary, role)
+        todo = [(t, v) for t in many if key not in t.derived.memo
+                and (v := t.offer_vecs if role == "offer" else t.request_vecs) is not None and len(v)]
+        if not todo:
+            continue
+        close = _closeness(vocabulary, np.concatenate([v for _, v in todo]))
+        at = 0
+        for texts, vectors in todo:
+            texts.derived.memo[key] = close[at : at + len(vectors)]
+            at += len(vectors)
+
+
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
                  languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None) -> list[c.Pair]:
@@ -145,6 +165,8 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
         # open-world offer types are often loose, so another type is discounted, not excluded
         pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
         for j, cosine in enumerate(row):
+            if cosine - pull <= floor:  # at or below the floor whatever the type: no pair (most cells)
+                continue
             offer_type = offer_types[j]
             raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
             sim = c.calibrate(raw, floor, ceiling)
@@ -186,9 +208,12 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
         peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
         else 0.0 for i in range(len(s.needs))])
     rows = sims.tolist()
+    peer_floor = ctx.thresholds["peer_floor"]
     for i, need in enumerate(s.needs):
         row, pull = rows[i], back[i]
         for j, req in enumerate(requests):
+            if row[j] + pull <= peer_floor:  # calibrates to 0: no pair, no rivalry (most cells)
+                continue
             sim = _peer(ctx, row[j] + pull)
             if sim <= 0:
                 continue
@@ -204,9 +229,11 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     return out
 
 
-def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage) -> Scored:
+def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage,
+                    texts: CandidateTexts | None = None) -> Scored:
+    """`texts`: the candidate's `candidate_texts`, when the caller already made them."""
     s = ctx.seeker
-    texts = candidate_texts(doc.get("id"), items)
+    texts = texts or candidate_texts(doc.get("id"), items)
     # Private needs/offers stay out of matching.
     offers, offer_vecs = (texts.offers, texts.offer_vecs) if usable_in_matching(doc, "offers") else ([], None)
     requests, request_vecs = (texts.requests, texts.request_vecs) if usable_in_matching(doc, "requests") else ([], None)
