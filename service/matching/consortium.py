@@ -30,14 +30,18 @@ def build_consortia(matcher: Matcher, req: MatchRequest, max_size: int = 3, pool
     gap_cfg = matcher.cfg["gap"]
     value = {link: gap_cfg.get(status, 0.0) for link, status in gaps.items()}
     useful = [m for m in page.items if set(m.gap_links) & set(gaps)][:pool]
+    # Each partner's links and the gaps among them, once (thousands of teams are tried).
+    links = {id(m): set(m.gap_links) for m in useful}
+    fills = {id(m): links[id(m)] & gaps.keys() for m in useful}
+    gap_set = set(gaps)
     options = []
     for size in range(1, max_size + 1):
         for team in combinations(useful, size):
-            covered = set().union(*(set(m.gap_links) for m in team)) & set(gaps)
             # A partner that adds no new link to the team is dead weight: skip such teams.
-            if any(not (set(m.gap_links) & gaps.keys()) - set().union(*(set(o.gap_links) for o in team if o is not m))
-                   for m in team):
+            if size > 1 and any(not fills[id(m)] - set().union(*(links[id(o)] for o in team if o is not m))
+                                for m in team):
                 continue
+            covered = set().union(*(links[id(m)] for m in team)) & gap_set
             options.append((sum(value[link] for link in covered), -size, sum(m.score for m in team), team, covered))
     options.sort(key=lambda o: (-o[0], -o[1], -o[2]))
     total = sum(value.values()) or 1.0
