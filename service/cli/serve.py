@@ -5,6 +5,7 @@ Ctrl-C stops the API, then the workers (warm, then cold), then Redis.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -60,6 +61,8 @@ def serve(services: Any, host: str, port: int, workers: int, banner: list[str] |
     with stop_on_sigterm():
         try:
             services.warm()
+            gc.collect()
+            gc.freeze()  # the loaded index is never walked by the GC again (deploy/gunicorn.conf.py)
             redis_url = services.redis_url()
             procs = start_workers(services, workers)
             # A development server speaks plain HTTP: session cookies cannot be HTTPS-only here.
