@@ -13,6 +13,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from service.agenda.exports import with_breaks
+
 FONTS = Path(__file__).parent / "fonts"
 CACHED = 16  # documents kept per process
 
@@ -75,13 +77,11 @@ def _table(pdf: FPDF, head: list[str], rows: list[list[str]], widths: list[int])
 
 def _with_breaks(event: dict[str, Any], meetings: list[tuple[str, str, list[str]]], width: int,
                  label: str) -> list[list[str]]:
-    """Meeting rows (start, end, other cells) and a row per break of each day, in time order."""
-    rows = [((start[:10], start[11:16]), [f"{start[:10]} {start[11:16]}–{end[11:16]}", *cells])
-            for start, end, cells in meetings]
-    for day in event.get("days") or []:
-        for b in event.get("breaks") or []:
-            rows.append(((day, b["start"]), [f"{day} {b['start']}–{b['end']}", label] + [""] * (width - 2)))
-    return [cells for _, cells in sorted(rows, key=lambda r: r[0])]
+    """Meeting rows (start, end, other cells) and a row per break of each day, in time order
+    (the same rows as the printable HTML: service.agenda.exports.with_breaks)."""
+    rows = with_breaks(event, [{"start": start, "end": end, "cells": cells} for start, end, cells in meetings])
+    return [[f"{r['start'][:10]} {r['start'][11:16]}–{r['end'][11:16]}",
+             *([label] + [""] * (width - 2) if r.get("break") else r["cells"])] for r in rows]
 
 
 @_same_input_same_pdf

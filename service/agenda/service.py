@@ -155,13 +155,20 @@ class AgendaService(OnSiteOperations, EventEditing):
             why = self._reasons(event_id, pid, [row["with"]["id"] for row in view["meetings"]])
             for row in view["meetings"]:
                 row["why"] = why.get(pair_key(pid, row["with"]["id"]), [])
-        accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
-                    if r["status"] == "accepted"}
-        for row in view["meetings"]:
+        self._add_contacts(event_id, pid, view["meetings"], self._accepted(event_id, pid))
+        return {**view, "version": agenda["version"], "state": agenda["state"]}
+
+    def _accepted(self, event_id: str, pid: str | None = None) -> set[tuple[str, str]]:
+        return {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id, participant=pid)
+                if r["status"] == "accepted"}
+
+    def _add_contacts(self, event_id: str, pid: str, rows: list[dict[str, Any]],
+                      accepted: set[tuple[str, str]]) -> None:
+        """The other side's contact on each meeting of `pid` they accepted (as contact_for allows)."""
+        for row in rows:
             other = row["with"]["id"]
             if other and pair_key(pid, other) in accepted and row["status"] != "cancelled":
                 row["with"]["contact"] = self.events.contact_for(event_id, pid, other)
-        return {**view, "version": agenda["version"], "state": agenda["state"]}
 
     def participant_ics(self, event_id: str, pid: str) -> bytes:
         self._as_participant(event_id, pid)
@@ -195,7 +202,7 @@ class AgendaService(OnSiteOperations, EventEditing):
         agenda, or printing would take minutes; `reasons` says which)."""
         self._manage(event_id)
         view = self._current(event_id)
-        accepted = {pair_key(r["from"], r["to"]) for r in self.store.requests(event_id) if r["status"] == "accepted"}
+        accepted = self._accepted(event_id)
         meeting = {pid for m in view.schedule.meetings for pid in (m.a, m.b)}
         reasons = len(meeting) <= PRINTED_REASONS_MAX
         agendas = []
@@ -203,12 +210,9 @@ class AgendaService(OnSiteOperations, EventEditing):
             agenda = exports.participant_agenda(view.instance, view.schedule, p.id, view.cancelled)
             partners = [row["with"]["id"] for row in agenda["meetings"]]
             why = self._reasons(event_id, p.id, partners) if reasons else {}
-            for row in agenda["meetings"]:
-                pair = pair_key(p.id, row["with"]["id"])
-                if reasons:
-                    row["why"] = why.get(pair, [])
-                if pair in accepted and row["status"] != "cancelled":
-                    row["with"]["contact"] = self.events.contact_for(event_id, p.id, row["with"]["id"])
+            for row in agenda["meetings"] if reasons else []:
+                row["why"] = why.get(pair_key(p.id, row["with"]["id"]), [])
+            self._add_contacts(event_id, p.id, agenda["meetings"], accepted)
             agendas.append(agenda)
         return {"event": self.events.event(event_id), "agendas": agendas, "reasons": reasons}
 
