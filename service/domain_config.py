@@ -10,6 +10,7 @@ import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service.errors import ConfigurationError
+from service.matching.phrases import Named
 from service.vocab import OfferType, RequestType
 
 LANGS = ("en", "fr", "de", "es", "it")
@@ -138,6 +139,14 @@ class DomainConfig:
         for other in self.sectors.values():
             if key in other.link_keys():
                 return other.link_label(key, lang)
+        return key.replace("_", " ")
+
+    def link_name(self, sector: str | None, key: str) -> str:
+        """A link's label that pages, agendas and e-mails can show in their reader's language."""
+        for found in ([self.sectors[sector]] if sector in self.sectors else []) + list(self.sectors.values()):
+            for link in found.links:
+                if link["key"] == key:
+                    return Named(link["labels"], key)
         return key.replace("_", " ")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
 from service.matching.filters import MatchRequest
 from service.matching.phrases import localize
+from service.vocab import org_type_name
 
 
 class Overview:
@@ -208,7 +209,8 @@ class Overview:
             say = exports.gettext_for(language)
             for agenda in printable["agendas"]:  # the PDF takes plain text, in the reader's language
                 for row in agenda["meetings"]:
-                    row["why"] = [localize(line, say) for line in row.get("why") or []]
+                    row["why"] = [localize(line, say, language) for line in row.get("why") or []]
+                    row["with"] = {**row["with"], "org_type": localize(org_type_name(row["with"].get("org_type")), say)}
             return agenda_pdf.participants_pdf(printable["event"], printable["agendas"], labels)
         event = self.events.event(event_id)
         self.guard.check_event_manage(event)

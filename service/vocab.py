@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from service.matching.phrases import N_, Phrase
+
 
 class ClusterKind(StrEnum):
     COMPETITIVENESS_CLUSTER = "competitiveness_cluster"
@@ -20,6 +22,18 @@ class OrgType(StrEnum):
     RESEARCH_ORGANISATION = "research_organisation"
     SCHOOL = "school"
     OTHER = "other"
+
+
+# What printed agendas and calendars call each kind of organisation; translated where shown.
+ORG_TYPE_NAMES = {OrgType.SME: N_("SME"), OrgType.LARGE_COMPANY: N_("large company"),
+                  OrgType.RESEARCH_ORGANISATION: N_("research organisation"), OrgType.SCHOOL: N_("school"),
+                  OrgType.OTHER: N_("other organisation")}
+
+
+def org_type_name(value: str | None) -> str | None:
+    """A known organisation type as a translatable phrase; anything else as the organiser wrote it."""
+    key = (value or "").strip().casefold().replace(" ", "_").replace("-", "_")
+    return Phrase(ORG_TYPE_NAMES[key]) if key in ORG_TYPE_NAMES else value
 
 
 class SizeBand(StrEnum):

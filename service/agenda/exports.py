@@ -15,6 +15,7 @@ from service.agenda.model import Instance, Meeting, Participant, Schedule, Slot,
 from service.csv_export import csv_text
 from service.matching.phrases import N_, localize
 from service.notify.messages import TRANSLATIONS, language_of
+from service.vocab import org_type_name
 
 PRODID = "-//Maillon//B2B agenda//EN"
 
@@ -126,7 +127,7 @@ def _when(iso: str, tz: str | None) -> datetime:
 
 def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: str | None,
            stamp: datetime, notes: dict[tuple[str, str], list[str]],
-           why: dict[tuple[str, str], list[str]], say: Callable[[str], str]) -> Event:
+           why: dict[tuple[str, str], list[str]], say: Callable[[str], str], language: str = "en") -> Event:
     pmap = instance.participant_map()
     other_id = entry["b"] if entry["a"] == pid else entry["a"]
     other = pmap.get(other_id)
@@ -142,13 +143,14 @@ def _event(instance: Instance, uid: str, entry: dict[str, Any], pid: str, tz: st
     ev.add("summary", say(N_("B2B meeting: %(name)s")) % {"name": name})
     venue = instance.event.get("venue") or instance.event.get("location")
     ev.add("location", say(N_("Table %(label)s")) % {"label": table} + (f", {venue}" if venue else ""))
-    about = ", ".join(x for x in (other.org_type, other.country) if x) if other else ""
+    about = ", ".join(x for x in (localize(org_type_name(other.org_type), say, language), other.country)
+                      if x) if other else ""
     lines = [say(N_("Meeting with %(name)s")) % {"name": name} + (f" ({about})" if about else ""),
              say(N_("Table: %(table)s")) % {"table": table}]
     if other and other.sector:
         lines.append(say(N_("Sector: %(sector)s")) % {"sector": other.sector})
     pair = pair_key(entry["a"], entry["b"])
-    lines += [say(N_("Why: %(reason)s")) % {"reason": localize(reason, say)} for reason in why.get(pair, [])]
+    lines += [say(N_("Why: %(reason)s")) % {"reason": localize(reason, say, language)} for reason in why.get(pair, [])]
     lines += [say(N_("Note: %(note)s")) % {"note": note} for note in notes.get(pair, [])]
     if entry["cancelled"]:
         lines.insert(0, say(N_("CANCELLED: %(reason)s")) % {
@@ -183,7 +185,7 @@ def participant_ics(instance: Instance, pid: str, state: dict[str, dict[str, Any
         if method == "CANCEL" and not entry["cancelled"]:
             continue
         cal.add_component(_event(instance, uid, entry, pid, tz, stamp, notes or {}, why or {},
-                                 gettext_for(language)))
+                                 gettext_for(language), language_of(language)))
     if tz:
         cal.add_missing_timezones()
     return cal.to_ical()
@@ -224,7 +226,8 @@ def _env(language: str) -> Environment:
     env = Environment(loader=PackageLoader("service.agenda", "templates"),
                       autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(_translations(language), newstyle=True)
-    env.filters["localize"] = lambda value: localize(value, _translations(language).gettext)
+    env.filters["localize"] = lambda value: localize(value, _translations(language).gettext, language)
+    env.filters["org_type"] = lambda value: localize(org_type_name(value), _translations(language).gettext)
     return env
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from service.matching.filters import MatchRequest
 from service.matching.matcher import Match, Matcher
-from service.matching.phrases import N_, Phrase
+from service.matching.phrases import N_, Joined, Phrase
 
 
 @dataclass
@@ -45,11 +45,11 @@ def build_consortia(matcher: Matcher, req: MatchRequest, max_size: int = 3, pool
             options.append((sum(value[link] for link in covered), -size, sum(m.score for m in team), team, covered))
     options.sort(key=lambda o: (-o[0], -o[1], -o[2]))
     total = sum(value.values()) or 1.0
-    label = lambda link: matcher.domain.link_label(None, link)  # noqa: E731
+    label = lambda link: matcher.domain.link_name(None, link)  # noqa: E731
     result = []
     for got, _, score, team, covered in options[:alternatives]:
         reasons = [Phrase(N_("%(name)s (%(country)s) fills %(links)s"), name=m.name, country=m.country,
-                          links=", ".join(str(label(g)) for g in m.gap_links if g in gaps)) for m in team]
+                          links=Joined(", ", [label(g) for g in m.gap_links if g in gaps])) for m in team]
         result.append(Consortium(list(team), sorted(covered), sorted(set(gaps) - covered),
                                  round(got / total, 4), round(score, 4), reasons))
     return page.seeker, result

@@ -240,7 +240,7 @@ def competitor_penalty(offer_overlap: float, request_overlap: float, shared_link
         return Criterion(score, Phrase(N_("likely competitor: they offer “%(theirs)s” like your “%(yours)s”"),
                                        theirs=_short(theirs, 70), yours=_short(yours, 50)))
     return Criterion(score, Phrase(N_("likely competitor (also in %(links)s)"),
-                                   links=", ".join(str(label(link)) for link in sorted(shared_links))))
+                                   links=Joined(", ", [label(link) for link in sorted(shared_links)])))
 
 
 def _short(text: str, limit: int = 90) -> str:

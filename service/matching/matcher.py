@@ -143,7 +143,7 @@ class Matcher:
             weights=self.cfg["weights"][req.search_type], gaps=gaps, strong=strong,
             use_forward=use_forward, use_backward=use_backward, commercial=commercial,
             floor=sim["floor"], ceiling=sim["ceiling"], cfg=self.cfg, coop=coop,
-            countries=self.domain.countries, label=lambda link: self.domain.link_label(None, link),
+            countries=self.domain.countries, label=lambda link: self.domain.link_name(None, link),
             targets=set(seeker.doc.get("target_markets") or []), sells=sells,
             thresholds={k: float(sim[k]) for k in ("answers", "same_link", "peer_floor", "peer_ceiling", "hub_center",
                                                    "gap_offer", "peer_pull")

@@ -49,20 +49,38 @@ class Joined(str):
         return (Joined, (self.sep, self.parts))
 
 
+class Named(str):
+    """A name from the domain configuration (a value-chain link), English as text, that knows
+    its name in the configuration's other languages."""
+
+    names: dict[str, str]
+
+    def __new__(cls, names: dict[str, str], fallback: str) -> Named:
+        self = super().__new__(cls, names.get("en") or fallback)
+        self.names = names
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Named, (self.names, str(self)))
+
+
 def _phrase(template: str, params: dict[str, Any]) -> Phrase:
     return Phrase(template, **params)
 
 
-def localize(value: Any, gettext: Callable[[str], str]) -> str:
-    """`value` in the reader's language: phrases translated, anything else as it is."""
+def localize(value: Any, gettext: Callable[[str], str], language: str | None = None) -> str:
+    """`value` in the reader's language: phrases translated, configured names in `language`,
+    anything else as it is."""
+    if isinstance(value, Named):
+        return value.names.get(language or "en") or str(value)
     if isinstance(value, Phrase):
         template = gettext(value.template)
         if not value.params:
             return template
         try:
-            return template % {k: localize(v, gettext) for k, v in value.params.items()}
+            return template % {k: localize(v, gettext, language) for k, v in value.params.items()}
         except (KeyError, ValueError, TypeError):  # a broken translation must not break the page
             return str(value)
     if isinstance(value, Joined):
-        return value.sep.join(localize(p, gettext) for p in value.parts)
+        return value.sep.join(localize(p, gettext, language) for p in value.parts)
     return "" if value is None else str(value)

@@ -6,10 +6,13 @@ import pickle
 
 from babel.support import Translations
 
+from service.domain_config import load_domain
 from service.matching import criteria
 from service.matching.explain import sentence
-from service.matching.phrases import Joined, Phrase, localize
+from service.matching.phrases import Joined, Named, Phrase, localize
 from service.notify.messages import TRANSLATIONS
+from service.settings import REPO_CONFIG_DIR
+from service.vocab import org_type_name
 
 FR = Translations.load(str(TRANSLATIONS), ["fr"]).gettext
 
@@ -57,3 +60,25 @@ def test_a_broken_translation_falls_back_to_english_rather_than_failing():
     reason = Phrase("shared networks: %(networks)s", networks="EEN")
     assert localize(reason, lambda msgid: "réseaux : %(missing_name)s") == "shared networks: EEN"
     assert localize("plain text", FR) == "plain text" and localize(None, FR) == ""
+
+
+def test_a_value_chain_link_is_named_in_the_readers_language_from_the_templates():
+    domain = load_domain(REPO_CONFIG_DIR)
+    link = domain.link_name(None, "surface_treatment")
+    assert link == "Surface treatment" and json.loads(json.dumps([link])) == ["Surface treatment"]
+    reason = criteria.gap_filling({"surface_treatment": ("missing", True)}, {"surface_treatment"}, {"missing": 1.0},
+                                  label=lambda k: domain.link_name(None, k)).reason
+    assert "fills Surface treatment (missing" in reason
+    assert "comble Traitement de surface (manquant" in localize(reason, FR, "fr")
+    assert localize(pickle.loads(pickle.dumps(reason)), FR, "fr") == localize(reason, FR, "fr")
+    both = Joined(", ", [link, domain.link_name(None, "machining")])
+    assert localize(both, FR, "de") == "Oberflächenbehandlung, Präzisionszerspanung"
+    # A free link (no template) keeps its own words in every language.
+    assert domain.link_name(None, "my_own_link") == "my own link" and localize("my own link", FR, "fr") == "my own link"
+    assert localize(Named({"en": "Only English"}, "k"), FR, "it") == "Only English"
+
+
+def test_known_organisation_types_are_translated_and_free_ones_kept_as_written():
+    assert localize(org_type_name("sme"), FR) == "PME" and org_type_name("sme") == "SME"
+    assert localize(org_type_name("research_organisation"), FR) == "organisme de recherche"
+    assert org_type_name("Fondazione") == "Fondazione" and org_type_name(None) is None

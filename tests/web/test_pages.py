@@ -237,3 +237,13 @@ def test_organiser_moves_a_meeting_on_the_board_and_sees_what_collides(web_app, 
     printed = client.get("/app/events/fair-1/print/participants").get_data(as_text=True)
     start = free["start"].replace("T", " ")  # the SME's printed agenda: the new time, table 2, the partner
     assert re.search(rf"{start}–[0-9:]+</td><td>2</td>\s*<td>Eloxal Werk Bayern GmbH</td>", printed)
+
+
+def test_value_chain_links_and_reasons_read_in_the_managers_language(web_app, seeded) -> None:
+    french = signed_in(web_app, "cluster_manager", "t-fr-aero", "fr-manager@example.org", language="fr")
+    english = signed_in(web_app, "cluster_manager", "t-fr-aero", "en-manager@example.org", language="en")
+    fr_page = french.get("/app/cluster/partners").get_data(as_text=True)
+    en_page = english.get("/app/cluster/partners").get_data(as_text=True)
+    assert '<span class="badge missing">Surface treatment</span>' in en_page
+    assert '<span class="badge missing">Traitement de surface</span>' in fr_page
+    assert "Surface treatment" not in fr_page and "comble Traitement de surface (" in fr_page

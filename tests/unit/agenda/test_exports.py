@@ -102,6 +102,7 @@ def test_printed_agenda_has_venue_breaks_contact_and_reasons_in_the_reader_langu
     assert page.count('<tr class="break">') == 2 and "Pause" in page  # one break row per day
     assert "Bea · bea@example.org" in page and "maturité comparable" in page and "<th>Pourquoi</th>" in page
     assert "Stand Gamma" in page and 'lang="fr"' in page
+    assert "PME, DE" in page and "grande entreprise, ES" in page  # organisation types in the reader's language
     assert "similar maturity" in agendas_html(event, [agenda], "en")
 
 
@@ -113,7 +114,7 @@ def test_calendar_entries_read_in_the_participant_language(tiny_doc):
     entry = next(iter(Calendar.from_ical(ics).walk("VEVENT")))
     assert str(entry["SUMMARY"]) == "Rendez-vous B2B : Beta"
     assert str(entry["DESCRIPTION"]).splitlines() == [
-        "Rendez-vous avec Beta (SME, DE)", "Table : 1", "Secteur : aero", "Pourquoi : maturité comparable"]
+        "Rendez-vous avec Beta (PME, DE)", "Table : 1", "Secteur : aero", "Pourquoi : maturité comparable"]
 
 
 def test_move_conflicts_name_who_and_where_in_the_organiser_language(tiny_doc):
