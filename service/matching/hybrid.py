@@ -3,24 +3,12 @@ same text, so that rare exact terms (a certification such as EN 9100, a product 
 grade) bring in the profiles that name them. Both backends rank lexically (Elasticsearch BM25,
 SQLite FTS5); the weight of the lexical ranking is `hybrid.weight` in matching.yaml
 (0: kNN only). Matcher.retrieve asks the index for the BM25 ranking in the same round as its kNN
-searches (`lexical_k`, then `fuse`); `fuse_lexical` is the same two steps over a separate call."""
+searches (`lexical_k`), then fuses the two rankings (`fuse`)."""
 from __future__ import annotations
 
 from typing import Any
 
-from service.index.base import ProfileFilter
 from service.index.fusion import reciprocal_rank_fusion
-
-
-def fuse_lexical(index: Any, target: str, text: str, flt: ProfileFilter, semantic: list[str],
-                 cfg: dict[str, Any]) -> list[str]:
-    """Candidate ids, best first: weighted reciprocal-rank fusion of the semantic ranking and
-    the BM25 ranking (as many lexical candidates as kNN ones per need)."""
-    lexical = getattr(index, "lexical", None)
-    k = lexical_k(text, cfg)
-    if lexical is None or k is None:
-        return semantic
-    return fuse(semantic, lexical(target, text, k, flt), cfg)
 
 
 def lexical_k(text: str, cfg: dict[str, Any]) -> int | None:
