@@ -66,6 +66,9 @@ def run_demo(services: Any, port: int) -> list[str]:
     from indexers.demo_match import show_demo_match
 
     started = time.monotonic()
+    prefer = getattr(services.embedder, "prefer_backend", None)
+    if prefer is not None and SAMPLE_VECTORS.is_file():  # a new store takes the shipped vectors' backend
+        prefer(vector_cache.made_on(SAMPLE_VECTORS))
     cached = vector_cache.load(SAMPLE_VECTORS, services.embedder)
     for kind in ("clusters", "members"):
         run_ingest(services, kind, SAMPLE_DIR / f"{kind}.jsonl", None, 256, embedder=cached)

@@ -233,6 +233,42 @@ def fast_tokenizer(folder: Path) -> Any:
     return Tokenizer.from_file(str(path))
 
 
+def export_in_background(folder: Path, backend: str = "onnx-int8") -> bool:
+    """Start the export in a detached process at the lowest CPU priority, unless it is made or
+    under way (a lock file naming a live process); its output goes to <folder>/onnx/export.log.
+    True when a process was started."""
+    import subprocess
+
+    if exported(folder, backend):
+        return False
+    lock = folder / "onnx" / ".export.lock"
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        if lock.is_file() and _alive(int(lock.read_text() or 0)):
+            return False
+        with open(folder / "onnx" / "export.log", "ab") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "service.onnx_embedder", str(folder), backend], stdin=subprocess.DEVNULL,
+                stdout=log_file, stderr=log_file, start_new_session=True,
+                cwd=Path(__file__).resolve().parent.parent)
+        lock.write_text(str(process.pid))
+        threading.Thread(target=process.wait, daemon=True).start()  # reaped when done, no zombie
+    except (OSError, ValueError) as exc:  # a read-only model folder: the configured backend still serves
+        logging.getLogger(__name__).warning("background ONNX export of %s not started: %s", folder, exc)
+        return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def exported(folder: Path, backend: str) -> bool:
     return (folder / "onnx" / FILES[backend]).is_file()
 
@@ -247,3 +283,9 @@ def _read(path: Path) -> dict[str, Any]:
 def drop_exports(folder: Path) -> None:
     """Remove the exported files (the next load exports again), e.g. after a model rebuild."""
     shutil.rmtree(folder / "onnx", ignore_errors=True)
+
+
+if __name__ == "__main__":  # export_in_background's process: python -m service.onnx_embedder FOLDER BACKEND
+    os.nice(19)  # the lowest priority: serving and ingesting go first
+    export_onnx(Path(sys.argv[1]), sys.argv[2])
+    (Path(sys.argv[1]) / "onnx" / ".export.lock").unlink(missing_ok=True)
