@@ -77,6 +77,8 @@ def run_demo(services: Any, port: int) -> list[str]:
                    err=True)
     show_demo_match(services)
     click.echo(f"\n(first answers in {time.monotonic() - started:.1f}s after the model loaded)", err=True)
+    # Only now, at the lowest priority: the int8 export for the next new data dir (MAILLON_EMBED_BACKEND=auto).
+    getattr(services.embedder, "prepare_fastest", lambda: None)()
     from service.web.demo import demo_signin_links
 
     _, token = services.keys.create("admin", None, "demo")

@@ -108,6 +108,12 @@ class BackendChoice:
             self._follow(self.record.claim(backend))
         return self.current()
 
+    def prepare_fastest(self) -> None:
+        """Under `auto`, start the fastest backend's export in the background if it is not made
+        (the demo does once its first answers are out): the next new store takes it."""
+        if self.configured == AUTO:
+            self._ready()
+
     def _follow(self, recorded: str) -> None:
         if self.configured == AUTO:
             self._chosen = recorded

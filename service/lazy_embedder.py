@@ -73,6 +73,10 @@ class LazyEmbedder:
         """A new store takes `backend` under `auto` (see BackendChoice.prefer)."""
         return self._choice.prefer(backend) if self._choice is not None else self.backend
 
+    def prepare_fastest(self) -> None:
+        if self._choice is not None:
+            self._choice.prepare_fastest()
+
     @property
     def dims(self) -> int:
         return self._dims if self._dims is not None else self.model.dims

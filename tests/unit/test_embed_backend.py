@@ -122,3 +122,11 @@ def test_lazy_embedder_loads_and_labels_per_backend(tmp_path: Path) -> None:
     assert lazy.encode_labels(["Montage"])[0, 0] == 2.0  # the int8 label store, not torch's vector
     assert loads == ["torch", "onnx-int8"] and lazy.backend == "onnx-int8"
     assert sorted(p.name for p in (tmp_path / "labels").iterdir()) == ["fake-onnx-int8.npz", "fake-torch.npz"]
+
+
+def test_the_export_starts_once_asked_under_auto_only(tmp_path: Path) -> None:
+    exports: list[str] = []
+    BackendChoice("auto", BackendRecord(tmp_path), NO, NO, lambda: exports.append("auto")).prepare_fastest()
+    BackendChoice("auto", BackendRecord(tmp_path), NO, YES, lambda: exports.append("made")).prepare_fastest()
+    BackendChoice("torch", BackendRecord(tmp_path), NO, NO, lambda: exports.append("torch")).prepare_fastest()
+    assert exports == ["auto"]
