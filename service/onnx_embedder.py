@@ -287,5 +287,8 @@ def drop_exports(folder: Path) -> None:
 
 if __name__ == "__main__":  # export_in_background's process: python -m service.onnx_embedder FOLDER BACKEND
     os.nice(19)  # the lowest priority: serving and ingesting go first
-    export_onnx(Path(sys.argv[1]), sys.argv[2])
-    (Path(sys.argv[1]) / "onnx" / ".export.lock").unlink(missing_ok=True)
+    try:
+        export_onnx(Path(sys.argv[1]), sys.argv[2])
+        fast_tokenizer(Path(sys.argv[1]))  # so the first process on it need not import transformers
+    finally:
+        (Path(sys.argv[1]) / "onnx" / ".export.lock").unlink(missing_ok=True)
