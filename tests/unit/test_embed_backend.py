@@ -130,3 +130,17 @@ def test_the_export_starts_once_asked_under_auto_only(tmp_path: Path) -> None:
     BackendChoice("auto", BackendRecord(tmp_path), NO, YES, lambda: exports.append("made")).prepare_fastest()
     BackendChoice("torch", BackendRecord(tmp_path), NO, NO, lambda: exports.append("torch")).prepare_fastest()
     assert exports == ["auto"]
+
+
+def test_no_second_background_export(tmp_path: Path) -> None:
+    import os
+
+    from service.onnx_embedder import FILES, export_in_background
+
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / ".export.lock").write_text(str(os.getpid()))  # a live exporting process
+    assert export_in_background(tmp_path) is False
+    (tmp_path / "onnx" / ".export.lock").unlink()
+    (tmp_path / "onnx" / FILES["onnx-int8"]).write_bytes(b"made")
+    assert export_in_background(tmp_path) is False
+    assert not (tmp_path / "onnx" / "export.log").exists()
