@@ -80,6 +80,7 @@ class BackendChoice:
         self._fastest_ready = fastest_ready
         self._export_fastest = export_fastest
         self._chosen: str | None = None
+        self._warned = False
 
     def current(self) -> str:
         """The backend to use now: the record's once there is one (another process may have
@@ -90,7 +91,8 @@ class BackendChoice:
         elif self.configured == AUTO and recorded and recorded != self._chosen:
             log.info("embedding backend: the data dir's vectors are %s now; following them", recorded)
             self._chosen = recorded
-        if recorded and recorded != self._chosen:
+        if recorded and recorded != self._chosen and not self._warned:
+            self._warned = True  # once per process, not per encode
             log.warning("MAILLON_EMBED_BACKEND=%s but the data dir's vectors were made with %s (%s): "
                         "queries and stored vectors differ slightly; re-ingest into a new data dir or "
                         "set MAILLON_EMBED_BACKEND=auto", self._chosen, recorded, self.record.path)

@@ -81,6 +81,8 @@ def test_an_explicit_setting_against_the_record_warns_and_keeps_the_record(tmp_p
     assert choice.settle() == "torch"
     assert BackendRecord(tmp_path).read() == "onnx-int8"
     assert "made with onnx-int8" in caplog.text and str(tmp_path / "embed_backend") in caplog.text
+    choice.settle()
+    assert caplog.text.count("made with onnx-int8") == 1
 
 
 def test_the_demo_prefers_its_shipped_vectors_backend_for_a_new_store_only(tmp_path: Path) -> None:
