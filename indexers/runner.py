@@ -66,6 +66,9 @@ def run_demo(services: Any, port: int) -> list[str]:
     from indexers.demo_match import show_demo_match
 
     started = time.monotonic()
+    prefer = getattr(services.embedder, "prefer_backend", None)
+    if prefer is not None and SAMPLE_VECTORS.is_file():  # a new store takes the shipped vectors' backend
+        prefer(vector_cache.made_on(SAMPLE_VECTORS))
     cached = vector_cache.load(SAMPLE_VECTORS, services.embedder)
     for kind in ("clusters", "members"):
         run_ingest(services, kind, SAMPLE_DIR / f"{kind}.jsonl", None, 256, embedder=cached)
@@ -74,6 +77,8 @@ def run_demo(services: Any, port: int) -> list[str]:
                    err=True)
     show_demo_match(services)
     click.echo(f"\n(first answers in {time.monotonic() - started:.1f}s after the model loaded)", err=True)
+    # Only now, at the lowest priority: the int8 export for the next new data dir (MAILLON_EMBED_BACKEND=auto).
+    getattr(services.embedder, "prepare_fastest", lambda: None)()
     from service.web.demo import demo_signin_links
 
     _, token = services.keys.create("admin", None, "demo")

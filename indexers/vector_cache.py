@@ -82,6 +82,12 @@ def backend_of(model: Embedder) -> str:
     return str(getattr(model, "backend", "torch"))  # SentenceTransformerEmbedder is PyTorch
 
 
+def made_on(path: Path) -> str:
+    """The backend that made the file's vectors."""
+    with np.load(path, allow_pickle=False) as data:
+        return str(data["backend"]) if "backend" in data else "torch"
+
+
 def save(path: Path, model: Embedder, vectors: dict[str, np.ndarray]) -> None:
     keys = sorted(vectors)
     np.savez_compressed(path, model=np.array(model.name), backend=np.array(backend_of(model)), keys=np.array(keys),

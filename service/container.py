@@ -26,6 +26,7 @@ from service.cooperation.store import CooperationStore
 from service.cooperation.weights import base_weights
 from service.cpu import limit_threads
 from service.domain_config import DomainConfig, load_domain
+from service.embed_backend import backend_choice
 from service.embeddings import Embedder, load_embedder
 from service.errors import BackendUnavailableError
 from service.events.store import EventStore
@@ -83,10 +84,13 @@ class Services:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    embedder = lazy_embedder(self.settings, lambda: self.one_shot)
+                    embedder = lazy_embedder(self.settings, lambda: self.one_shot, self._has_vectors)
                     self.index.check_model(embedder.name, embedder.dims)  # a known model: not loaded yet
                     self._embedder = embedder
         return self._embedder
+
+    def _has_vectors(self) -> bool:
+        return any(self.index.count(kind) for kind in ("clusters", "members"))
 
     @property
     def embedder_loaded(self) -> bool:
@@ -278,18 +282,24 @@ class Services:
             self._local_redis.stop()
 
 
-def lazy_embedder(settings: Settings, one_shot: Callable[[], bool] = lambda: False) -> LazyEmbedder:
-    """The configured model, loaded on its first encode; label vectors kept in the data dir."""
-    def load() -> Embedder:
-        embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, s.embed_backend,
+def lazy_embedder(settings: Settings, one_shot: Callable[[], bool] = lambda: False,
+                  has_vectors: Callable[[], bool] = lambda: False) -> LazyEmbedder:
+    """The configured model, loaded on its first encode, on the backend the data dir's vectors
+    are made with (service.embed_backend); label vectors kept in the data dir, per backend."""
+    def load(backend: str) -> Embedder:
+        embedder = load_embedder(s.model_name, s.models_dir, s.embed_batch_size, backend,
                                  threads=s.cpu_threads, one_shot=one_shot())  # ONNX Runtime's pool too
         limit_threads(s.cpu_threads)  # torch is imported by now
         return embedder
 
+    def labels(backend: str) -> LabelVectorStore:
+        return LabelVectorStore(s.data_dir / "label_vectors", s.model_name, backend)
+
     s = settings
     known = KNOWN_MODELS.get(s.model_name)
-    labels = LabelVectorStore(s.data_dir / "label_vectors", s.model_name, s.embed_backend)
-    return LazyEmbedder(s.model_name, load, known.dims if known else None, labels)
+    choice = backend_choice(s, has_vectors)
+    return LazyEmbedder(s.model_name, lambda: load(choice.current()), known.dims if known else None,
+                        choice=choice, load_backend=load, labels_for=labels)
 
 
 def build_index(settings: Settings) -> ProfileIndex:

@@ -93,6 +93,8 @@ def load_embedder(model_name: str, cache_dir: Path, batch_size: int = 64, backen
     load time. Servers and ingest keep the configured backend."""
     import os
 
+    if backend not in ("torch", "onnx", "onnx-int8"):  # `auto` is decided per data dir (service.embed_backend)
+        raise ValueError(f"embedding backend {backend!r}: expected torch, onnx or onnx-int8")
     if one_shot and backend == "torch":
         from service.model_assets import materialise_model
         from service.onnx_embedder import exported

@@ -47,7 +47,7 @@ _ENV = {
     "MAILLON_EMBED_BACKEND": ("embed_backend", str),
     "MAILLON_REMINDER_LEAD_HOURS": ("reminder_lead_hours", float),
 }
-EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+EMBED_BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 # Values copied from an example file are refused rather than sent to a server.
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "change-me-to-a-long-random-string", "password",
                                  "elastic", "secret"})
@@ -87,10 +87,10 @@ class Settings:
     mail_from: str = "Maillon <maillon@localhost>"
     secure_cookies: bool = True  # HTTPS-only session cookies; off only for local http demos
     es_replicas: int | None = None  # replicas of new indices; 0 on a single node (None: the server's default)
-    # torch by default: onnx-int8 gives 1.5-2x the texts per core (1.9x ingest end to end) with ESCO
-    # FR->EN R@10 within 0.01 (tests/bench/bench_backends.py), but its one-off export takes 1.5-2 min
-    # on a first run, which would push the demo's first answers past a minute; deploy/ uses it.
-    embed_backend: str = "torch"
+    # auto: the backend the data dir's vectors are made with; a new store takes onnx-int8 (1.6-1.8x
+    # the texts per core, ESCO FR->EN R@10 within 0.01, tests/bench/bench_backends.py) when its
+    # export is made, else torch while the export runs in the background (service.embed_backend).
+    embed_backend: str = "auto"
     # the reminder e-mail goes this long before the event's first session (scheduled on publishing
     # a final agenda); 0 sends none automatically
     reminder_lead_hours: float = 24.0

@@ -62,7 +62,7 @@ def main() -> None:
     ensure_demo(args.data_dir)
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
-          f"backend {env.get('MAILLON_EMBED_BACKEND', 'torch')}; {args.runs} fresh processes per variant")
+          f"backend {env.get('MAILLON_EMBED_BACKEND', 'auto')}; {args.runs} fresh processes per variant")
     print(f"{'variant':<8} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7}  goal ≤ {GOAL_S:.0f} s (median wall)")
     for name in args.variants.split(","):
         walls, cpus = time_variant(args.data_dir, VARIANTS[name], args.runs, env)

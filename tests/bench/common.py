@@ -101,8 +101,9 @@ def get_embedder() -> Any:
         from service.settings import load_settings
 
         settings = load_settings()
-        _embedder = load_embedder(settings.model_name, settings.models_dir, settings.embed_batch_size,
-                                  settings.embed_backend)
+        # auto follows a data dir's vectors (service.embed_backend); the benches' figures are PyTorch's
+        backend = "torch" if settings.embed_backend == "auto" else settings.embed_backend
+        _embedder = load_embedder(settings.model_name, settings.models_dir, settings.embed_batch_size, backend)
     return _embedder
 
 

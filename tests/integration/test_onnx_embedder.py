@@ -67,9 +67,8 @@ def test_shipped_sample_vectors_serve_their_backend_only(embedder: Any, onnx_emb
     embeds everything itself, never a mix of the two."""
     from indexers import vector_cache
     from indexers.runner import SAMPLE_VECTORS
-    from service.settings import Settings
 
     made_on = str(np.load(SAMPLE_VECTORS)["backend"])
-    assert made_on == Settings().embed_backend == "torch"
+    assert made_on == vector_cache.made_on(SAMPLE_VECTORS) == embedder.backend == "torch"
     assert vector_cache.load(SAMPLE_VECTORS, embedder) is not None
     assert vector_cache.load(SAMPLE_VECTORS, onnx_embedder) is None
