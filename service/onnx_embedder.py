@@ -8,10 +8,12 @@ torch.onnx for the graph and onnxruntime's quantiser for int8.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -234,9 +236,10 @@ def fast_tokenizer(folder: Path) -> Any:
 
 
 def export_in_background(folder: Path, backend: str = "onnx-int8") -> bool:
-    """Start the export in a detached process at the lowest CPU priority, unless it is made or
+    """Start the export in a child process at the lowest CPU priority, unless it is made or
     under way (a lock file naming a live process); its output goes to <folder>/onnx/export.log.
-    True when a process was started."""
+    It stops with the process that started it (the next start takes it up again), so stopping
+    the demo leaves nothing running. True when a process was started."""
     import subprocess
 
     if exported(folder, backend):
@@ -253,10 +256,17 @@ def export_in_background(folder: Path, backend: str = "onnx-int8") -> bool:
                 cwd=Path(__file__).resolve().parent.parent)
         lock.write_text(str(process.pid))
         threading.Thread(target=process.wait, daemon=True).start()  # reaped when done, no zombie
+        atexit.register(_stop, process)
     except (OSError, ValueError) as exc:  # a read-only model folder: the configured backend still serves
         logging.getLogger(__name__).warning("background ONNX export of %s not started: %s", folder, exc)
         return False
     return True
+
+
+def _stop(process: Any) -> None:
+    """SIGTERM: the export's own handler unwinds, so its half-written temporary file is removed."""
+    if process.poll() is None:
+        process.terminate()
 
 
 def _alive(pid: int) -> bool:
@@ -287,6 +297,8 @@ def drop_exports(folder: Path) -> None:
 
 if __name__ == "__main__":  # export_in_background's process: python -m service.onnx_embedder FOLDER BACKEND
     os.nice(19)  # the lowest priority: serving and ingesting go first
+    # Stopped with its parent: unwind (finally blocks remove the temporary files) instead of dying.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         export_onnx(Path(sys.argv[1]), sys.argv[2])
         fast_tokenizer(Path(sys.argv[1]))  # so the first process on it need not import transformers
