@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import ConfigurationError
+from service.index import snapshot
 from service.index.base import (
     ROLES,
     CandidateRecords,
@@ -27,6 +28,11 @@ from service.index.vectors import VectorSet
 from service.vocab import ProfileKind
 
 KINDS = tuple(k.value for k in ProfileKind)
+# A process that loads this many vectors or more saves them next to the store (service.index.snapshot).
+SNAPSHOT_MIN_ROWS = 20_000
+# Past a snapshot, this many changed profiles or more make the loading process save a new one
+# (more than half the profiles changed: a full read is cheaper than replaying them one by one).
+REPLAY_MAX = 2_000
 
 
 class _KindState:
@@ -67,15 +73,17 @@ class _KindState:
 class EmbeddedIndex:
     """Implements service.index.base.ProfileIndex without any server."""
 
-    def __init__(self, path: Path, vector_mode: str = "auto", hnsw_threshold: int = 50_000) -> None:
+    def __init__(self, path: Path, vector_mode: str = "auto", hnsw_threshold: int = 50_000,
+                 snapshot_min_rows: int = SNAPSHOT_MIN_ROWS) -> None:
         self.store = SqliteStore(path)
+        self.snapshot_min_rows = snapshot_min_rows
         self.vector_mode = vector_mode
         self.hnsw_threshold = hnsw_threshold
         stored = self.store.meta("dims")
         self.dims: int | None = int(stored) if stored else None
         self._state = {kind: _KindState() for kind in KINDS}
         self._vectors: dict[tuple[str, str], VectorSet] = {}
-        self._seq = 0
+        self._seq = self._seq_loaded = 0  # the change-log position of the mirror, and of its snapshot
         self._lock = threading.RLock()
 
     def after_fork(self) -> None:
@@ -219,8 +227,13 @@ class EmbeddedIndex:
         """Bring the in-memory vectors up to date with the store (other processes write too)."""
         with self._lock:
             last, changed, truncated = self.store.rows_since(self._seq)
-            if truncated or (self._seq == 0 and last > 0):
+            first = self._seq == 0 and last > 0
+            if first and self._open_snapshot():
+                last, changed, truncated = self.store.rows_since(self._seq)
+            if truncated or (self._seq == 0 and last > 0) or (first and len(changed) > max(
+                    REPLAY_MAX, sum(len(st.ids) for st in self._state.values()) // 2)):
                 self._reload_all()
+                changed, first = [], True
             elif changed:
                 by_kind: dict[str, list[str]] = {}
                 for kind, pid in changed:
@@ -228,14 +241,71 @@ class EmbeddedIndex:
                 for kind, ids in by_kind.items():
                     self._reload(kind, ids)
             self._seq = last
+            if first and (self._seq_loaded == 0 or len(changed) >= REPLAY_MAX) and self._snapshot_worth():
+                snapshot.save(self.store, last, {k: list(st.ids) for k, st in self._state.items()},
+                              self._vectors, self.dims or 0, self.vector_mode, self.hnsw_threshold)
+
+    def _open_snapshot(self) -> bool:
+        """Load the mirror saved by an earlier process, if it is this store's; then the changes
+        logged after it are replayed like another process's writes."""
+        snap = snapshot.load(self.store, self.dims, self.vector_mode, self.hnsw_threshold)
+        if snap is None:
+            return False
+        self._state = {kind: _KindState() for kind in KINDS}
+        for kind, ids in snap.ids.items():
+            state = self._state[kind]
+            for pid in ids:
+                state.slot(pid)
+            self._read_profiles(kind)
+        self._vectors = snap.sets
+        self._seq = self._seq_loaded = snap.seq
+        return True
+
+    def _snapshot_worth(self) -> bool:
+        return self.dims is not None and sum(len(v) for v in self._vectors.values()) >= self.snapshot_min_rows
 
     def _reload_all(self) -> None:
+        """Everything from the store in one read per kind (a restart, or a truncated change log)."""
         self._state = {kind: _KindState() for kind in KINDS}
         self._vectors = {}
+        self._seq_loaded = 0
         for kind in KINDS:
-            self._reload(kind, None)
+            self._read_profiles(kind)
+            self._read_vectors(kind)
         for vectors in self._vectors.values():
             vectors.prepare()
+
+    def _read_profiles(self, kind: str) -> None:
+        """Filter columns of every profile into a fresh state (slots kept if already given)."""
+        state = self._state[kind]
+        state.alive = [False] * len(state.ids)
+        for pid, country, sector, org_type, clusters in self.store.profile_rows(kind):
+            slot = state.slot(pid)
+            state.country[slot], state.sector[slot], state.org_type[slot] = country, sector, org_type
+            state.alive[slot] = True
+            for cid in json.loads(clusters or "[]"):
+                state.in_cluster.setdefault(cid, set()).add(slot)
+        state.changed()
+
+    def _read_vectors(self, kind: str) -> None:
+        """Every item vector of a kind: one query, one buffer per role (no per-row arrays)."""
+        slot_of = self._state[kind].slot_of
+        by_role: dict[str, tuple[list[int], list[int], list[bytes]]] = {}
+        for pid, role, pos, blob in self.store.vector_rows(kind):
+            if pid in slot_of:
+                owners, positions, blobs = by_role.setdefault(role, ([], [], []))
+                owners.append(slot_of[pid])
+                positions.append(pos)
+                blobs.append(blob)
+        for role, (owners, positions, blobs) in by_role.items():
+            flat = np.frombuffer(bytearray().join(blobs), dtype=np.float32)  # writable, one copy
+            dims = len(blobs[0]) // 4
+            if any(len(b) != 4 * dims for b in blobs):
+                raise ConfigurationError(f"embedded store {self.store.path}: {kind} {role} vectors of "
+                                         "different lengths; re-ingest into a new MAILLON_DATA_DIR")
+            self._vectors[(kind, role)] = VectorSet.from_rows(
+                dims, self.vector_mode, self.hnsw_threshold, flat.reshape(len(blobs), dims),
+                np.array(owners), np.array(positions))
 
     def _reload(self, kind: str, ids: list[str] | None) -> None:
         state = self._state[kind]

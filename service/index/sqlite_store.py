@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,20 @@ class SqliteStore:
 
     def set_meta(self, key: str, value: str) -> None:
         self._conn().execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def uid(self) -> str:
+        """This store's random identity (set on first use): a file of the same name is another store."""
+        uid = self.meta("uid")
+        if uid is None:
+            self._conn().execute("INSERT OR IGNORE INTO meta VALUES ('uid', ?)", (uuid.uuid4().hex,))
+            uid = self.meta("uid")
+        assert uid is not None
+        return uid
+
+    def change_at(self, seq: int) -> list[str] | None:
+        """[kind, profile id] logged at `seq`, or None."""
+        row = self._conn().execute("SELECT kind, profile_id FROM changes WHERE seq = ?", (seq,)).fetchone()
+        return list(row) if row else None
 
     def write(self, kind: str, profiles: Sequence[IndexedProfile]) -> None:
         conn = self._conn()
@@ -206,6 +221,12 @@ class SqliteStore:
             yield from self._conn().execute(
                 sql + f" AND profile_id IN ({','.join('?' * len(chunk))}) ORDER BY profile_id",
                 (kind, *chunk))
+
+    def vector_rows(self, kind: str) -> list[tuple[str, str, int, bytes]]:
+        """Every (profile_id, role, pos, vector bytes) of a kind, in key order, in one read."""
+        return self._conn().execute(
+            "SELECT profile_id, role, pos, vector FROM items WHERE kind = ? ORDER BY profile_id, role, pos",
+            (kind,)).fetchall()
 
     def all_ids(self, kind: str) -> list[str]:
         return [r[0] for r in self._conn().execute(

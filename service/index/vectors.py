@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,53 @@ class VectorSet:
 
     def after_fork(self) -> None:
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_rows(cls, dims: int, mode: str, hnsw_threshold: int, matrix: np.ndarray, owner: np.ndarray,
+                  pos: np.ndarray, alive: np.ndarray | None = None) -> VectorSet:
+        """A set filled in one step (a bulk load or a snapshot), row for row as the given arrays."""
+        vs = cls(dims, mode, hnsw_threshold)
+        n = len(owner)
+        alive = np.ones(n, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)
+        vs._matrix, vs._n = matrix, n
+        vs._owner, vs._pos, vs._alive = (np.asarray(owner, dtype=np.int64), np.asarray(pos, dtype=np.int32),
+                                         alive.copy())
+        live = np.flatnonzero(alive)
+        order = live[np.argsort(vs._owner[live], kind="stable")]
+        owners = vs._owner[order]
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(order) else order
+        vs._rows_of = dict(zip(owners[starts].tolist(), (r.tolist() for r in np.split(order, starts[1:]))))
+        return vs
+
+    def save(self, prefix: Path) -> None:
+        """Write the rows (and the graph, if built) to files starting with `prefix`."""
+        with self._lock:
+            n = self._n
+            for name, array in (("matrix", self._matrix), ("owner", self._owner), ("pos", self._pos),
+                                ("alive", self._alive)):
+                np.save(f"{prefix}.{name}.npy", np.ascontiguousarray(array[:n]))
+            if self._hnsw is not None:
+                self._hnsw.save_index(f"{prefix}.hnsw")
+
+    @classmethod
+    def load(cls, prefix: Path, dims: int, mode: str, hnsw_threshold: int) -> VectorSet:
+        """A set saved by save(): the matrix mapped copy-on-write (pages stay in the file cache,
+        shared with forked workers), the graph read whole."""
+        arrays = {name: np.load(f"{prefix}.{name}.npy", mmap_mode="c" if name == "matrix" else None)
+                  for name in ("matrix", "owner", "pos", "alive")}
+        if arrays["matrix"].shape[1:] != (dims,):
+            raise ValueError(f"{prefix}: vectors of {arrays['matrix'].shape[1:]} dimensions, not {dims}")
+        vs = cls.from_rows(dims, mode, hnsw_threshold, **arrays)
+        graph = Path(f"{prefix}.hnsw")
+        if graph.exists():
+            import hnswlib
+
+            index = hnswlib.Index(space="ip", dim=dims)
+            index.load_index(str(graph), max_elements=max(1024, int(vs._n * 1.5)))
+            index.set_num_threads(_threads())
+            index.set_ef(256)
+            vs._hnsw = index
+        return vs
 
     def __len__(self) -> int:
         return int(self._alive[: self._n].sum())
@@ -136,10 +184,11 @@ class VectorSet:
 
         index = hnswlib.Index(space="ip", dim=self.dims)
         index.init_index(max_elements=max(1024, int(self._n * 1.5)), ef_construction=100, M=16)
-        index.set_num_threads(2)
+        index.set_num_threads(2)  # a one-off build at startup, before any request
         live = np.flatnonzero(self._alive[: self._n])
         if len(live):
             index.add_items(self._matrix[live], live)
+        index.set_num_threads(_threads())
         index.set_ef(256)
         self._hnsw = index
 
@@ -167,3 +216,14 @@ class VectorSet:
              for r, d in zip(row_l, row_d) if alive[r]][:k]
             for row_l, row_d in zip(labels, distances)
         ]
+
+
+def _threads() -> int:
+    """The process's CPU share (MAILLON_CPU_THREADS, applied to OMP_NUM_THREADS by service.cpu)."""
+    import os
+
+    for var in ("MAILLON_CPU_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return 2
