@@ -24,7 +24,7 @@ from service.index.base import (
     Retrieved,
 )
 from service.index.sqlite_store import SqliteStore
-from service.index.vectors import VectorSet
+from service.index.vectors import VectorSet, spare_rows
 from service.vocab import ProfileKind
 
 KINDS = tuple(k.value for k in ProfileKind)
@@ -298,14 +298,14 @@ class EmbeddedIndex:
                 positions.append(pos)
                 blobs.append(blob)
         for role, (owners, positions, blobs) in by_role.items():
-            flat = np.frombuffer(bytearray().join(blobs), dtype=np.float32)  # writable, one copy
-            dims = len(blobs[0]) // 4
+            dims, n = len(blobs[0]) // 4, len(blobs)
             if any(len(b) != 4 * dims for b in blobs):
                 raise ConfigurationError(f"embedded store {self.store.path}: {kind} {role} vectors of "
                                          "different lengths; re-ingest into a new MAILLON_DATA_DIR")
+            matrix = np.zeros((n + spare_rows(n), dims), dtype=np.float32)
+            matrix[:n] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(n, dims)
             self._vectors[(kind, role)] = VectorSet.from_rows(
-                dims, self.vector_mode, self.hnsw_threshold, flat.reshape(len(blobs), dims),
-                np.array(owners), np.array(positions))
+                dims, self.vector_mode, self.hnsw_threshold, matrix, np.array(owners), np.array(positions))
 
     def _reload(self, kind: str, ids: list[str] | None) -> None:
         state = self._state[kind]

@@ -32,13 +32,16 @@ class VectorSet:
     @classmethod
     def from_rows(cls, dims: int, mode: str, hnsw_threshold: int, matrix: np.ndarray, owner: np.ndarray,
                   pos: np.ndarray, alive: np.ndarray | None = None) -> VectorSet:
-        """A set filled in one step (a bulk load or a snapshot), row for row as the given arrays."""
+        """A set filled in one step (a bulk load or a snapshot), row for row as the given arrays;
+        `matrix` may have spare rows past the owners' (room for later adds without a copy)."""
         vs = cls(dims, mode, hnsw_threshold)
         n = len(owner)
-        alive = np.ones(n, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)
+        alive = np.ones(n, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)[:n]
+        cap = len(matrix)
         vs._matrix, vs._n = matrix, n
-        vs._owner, vs._pos, vs._alive = (np.asarray(owner, dtype=np.int64), np.asarray(pos, dtype=np.int32),
-                                         alive.copy())
+        vs._owner = np.concatenate([np.asarray(owner, dtype=np.int64), np.full(cap - n, -1, dtype=np.int64)])
+        vs._pos = np.concatenate([np.asarray(pos, dtype=np.int32), np.zeros(cap - n, dtype=np.int32)])
+        vs._alive = np.concatenate([alive, np.zeros(cap - n, dtype=bool)])
         live = np.flatnonzero(alive)
         order = live[np.argsort(vs._owner[live], kind="stable")]
         owners = vs._owner[order]
@@ -50,8 +53,14 @@ class VectorSet:
         """Write the rows (and the graph, if built) to files starting with `prefix`."""
         with self._lock:
             n = self._n
-            for name, array in (("matrix", self._matrix), ("owner", self._owner), ("pos", self._pos),
-                                ("alive", self._alive)):
+            # Spare zero rows in the file: a loader's first adds fill them in place instead of
+            # copying the whole mapped matrix (in every forked worker).
+            matrix = np.lib.format.open_memmap(f"{prefix}.matrix.npy", mode="w+", dtype=np.float32,
+                                               shape=(n + spare_rows(n), self.dims))
+            matrix[:n] = self._matrix[:n]
+            matrix.flush()
+            del matrix
+            for name, array in (("owner", self._owner), ("pos", self._pos), ("alive", self._alive)):
                 np.save(f"{prefix}.{name}.npy", np.ascontiguousarray(array[:n]))
             if self._hnsw is not None:
                 self._hnsw.save_index(f"{prefix}.hnsw")
@@ -216,6 +225,11 @@ class VectorSet:
              for r, d in zip(row_l, row_d) if alive[r]][:k]
             for row_l, row_d in zip(labels, distances)
         ]
+
+
+def spare_rows(n: int) -> int:
+    """Room left after a bulk load for rows added later."""
+    return max(1024, n // 8)
 
 
 def _threads() -> int:
