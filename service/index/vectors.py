@@ -8,6 +8,10 @@ import numpy as np
 
 # Below this many candidate rows an exact scan is as fast as the graph and never misses.
 EXACT_SUBSET_MAX = 20_000
+# The graph's search breadth floor (hnswlib ef). On vectors shaped like real embeddings
+# (tests/bench/bench_hnsw_recall.py, 100k rows, k=40, M=16) recall@k is 93 % at 40, 96 % at 64,
+# 97.5 % at 96 and 99 % at 256, for 2.6x the time of 96.
+EF_MIN = 96
 
 
 class VectorSet:
@@ -81,7 +85,7 @@ class VectorSet:
             index = hnswlib.Index(space="ip", dim=dims)
             index.load_index(str(graph), max_elements=max(1024, int(vs._n * 1.5)))
             index.set_num_threads(_threads())
-            index.set_ef(256)
+            index.set_ef(EF_MIN)
             vs._hnsw = index
         return vs
 
@@ -198,7 +202,7 @@ class VectorSet:
         if len(live):
             index.add_items(self._matrix[live], live)
         index.set_num_threads(_threads())
-        index.set_ef(256)
+        index.set_ef(EF_MIN)
         self._hnsw = index
 
     def _hnsw_reserve(self, n: int) -> None:
@@ -212,12 +216,16 @@ class VectorSet:
         assert self._hnsw is not None
         k = min(k, int(alive.sum()))
         hidden = int(self._alive[: self._n].sum() - alive.sum())
-        self._hnsw.set_ef(max(256, 2 * (k + hidden)))
         if hidden <= 64:
             # A few rows masked (the seeker's own): an unfiltered search, then drop them, spares
             # the Python filter callback on every visited node.
+            self._hnsw.set_ef(max(EF_MIN, 2 * (k + hidden)))
             labels, distances = self._hnsw.knn_query(queries.astype(np.float32), k=k + hidden)
         else:
+            # Filtered nodes are walked but never fill the result list: the breadth needed grows
+            # with the share filtered out, not with its count (2(k + hidden) was ~whole-graph).
+            share = float(alive.sum()) / max(1, int(self._alive[: self._n].sum()))
+            self._hnsw.set_ef(min(max(EF_MIN, int(2 * k / max(share, 1e-3))), 2 * (k + hidden)))
             labels, distances = self._hnsw.knn_query(
                 queries.astype(np.float32), k=k, filter=lambda label: bool(alive[label]))
         return [
