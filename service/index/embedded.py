@@ -84,6 +84,7 @@ class EmbeddedIndex:
         self._state = {kind: _KindState() for kind in KINDS}
         self._vectors: dict[tuple[str, str], VectorSet] = {}
         self._seq = self._seq_loaded = 0  # the change-log position of the mirror, and of its snapshot
+        self._graphs_built = False
         self._lock = threading.RLock()
 
     def after_fork(self) -> None:
@@ -241,7 +242,8 @@ class EmbeddedIndex:
                 for kind, ids in by_kind.items():
                     self._reload(kind, ids)
             self._seq = last
-            if first and (self._seq_loaded == 0 or len(changed) >= REPLAY_MAX) and self._snapshot_worth():
+            stale = self._seq_loaded == 0 or self._graphs_built or len(changed) >= REPLAY_MAX
+            if first and stale and self._snapshot_worth():
                 snapshot.save(self.store, last, {k: list(st.ids) for k, st in self._state.items()},
                               self._vectors, self.dims or 0, self.vector_mode, self.hnsw_threshold)
 
@@ -259,6 +261,8 @@ class EmbeddedIndex:
             self._read_profiles(kind)
         self._vectors = snap.sets
         self._seq = self._seq_loaded = snap.seq
+        # Saved by a process of another vector mode: the graphs it lacks are built, then saved.
+        self._graphs_built = any([vs.prepare() for vs in self._vectors.values()])
         return True
 
     def _snapshot_worth(self) -> bool:

@@ -35,8 +35,10 @@ def folder(store: SqliteStore) -> Path:
     return store.path.with_name(store.path.name + ".vectors")
 
 
-def _settings(dims: int, mode: str, hnsw_threshold: int) -> dict:
-    return {"format": FORMAT, "dims": dims, "mode": mode, "hnsw_threshold": hnsw_threshold}
+def _settings(dims: int) -> dict:
+    # Not the vector mode: the rows serve every mode; a graph is loaded only where the mode uses
+    # one, and built (then saved) where the mode wants one the snapshot lacks.
+    return {"format": FORMAT, "dims": dims}
 
 
 def save(store: SqliteStore, seq: int, ids: dict[str, list[str]], sets: dict[tuple[str, str], VectorSet],
@@ -56,7 +58,7 @@ def save(store: SqliteStore, seq: int, ids: dict[str, list[str]], sets: dict[tup
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False  # another process is saving one right now
-        return _write(store, where, token, uid, seq, ids, sets, _settings(dims, mode, hnsw_threshold))
+        return _write(store, where, token, uid, seq, ids, sets, _settings(dims))
 
 
 def _write(store: SqliteStore, where: Path, token: str, uid: str, seq: int, ids: dict[str, list[str]],
@@ -85,8 +87,7 @@ def load(store: SqliteStore, dims: int | None, mode: str, hnsw_threshold: int) -
         return None
     try:
         manifest = json.loads(current.read_text())
-        if {k: manifest.get(k) for k in ("format", "dims", "mode", "hnsw_threshold")} != _settings(
-                dims, mode, hnsw_threshold):
+        if {k: manifest.get(k) for k in ("format", "dims")} != _settings(dims):
             return None
         seq = int(manifest["seq"])
         # Another store under the same name, or this one restored from an older copy: its log

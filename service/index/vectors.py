@@ -79,7 +79,7 @@ class VectorSet:
             raise ValueError(f"{prefix}: vectors of {arrays['matrix'].shape[1:]} dimensions, not {dims}")
         vs = cls.from_rows(dims, mode, hnsw_threshold, **arrays)
         graph = Path(f"{prefix}.hnsw")
-        if graph.exists():
+        if graph.exists() and vs._wants_graph(vs._n):
             import hnswlib
 
             index = hnswlib.Index(space="ip", dim=dims)
@@ -179,14 +179,18 @@ class VectorSet:
             )
         return out
 
-    def prepare(self) -> None:
-        """Build the graph now (after a bulk load) rather than on the first query."""
-        self._use_graph(self._n)
+    def prepare(self) -> bool:
+        """Build the graph now (after a bulk load) rather than on the first query; True if built."""
+        if self._hnsw is None and self._wants_graph(self._n):
+            self._build_graph()
+            return True
+        return False
+
+    def _wants_graph(self, n: int) -> bool:
+        return self.mode == "hnsw" or (self.mode != "exact" and n >= self.hnsw_threshold)
 
     def _use_graph(self, n: int) -> bool:
-        if self.mode == "exact":
-            return False
-        if self.mode == "hnsw" or n >= self.hnsw_threshold:
+        if self._wants_graph(n):
             if self._hnsw is None:
                 self._build_graph()
             return True

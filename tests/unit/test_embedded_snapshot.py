@@ -116,7 +116,19 @@ def test_a_damaged_or_foreign_snapshot_falls_back_to_the_store(store: Path) -> N
     assert damaged._seq_loaded == 0 and nearest(damaged, queries) == nearest(first, queries)
     # that load saved a good one again
     assert opened(store)._seq_loaded == first._seq
-    assert opened(store, "exact")._seq_loaded == 0  # saved for another vector mode
+
+
+
+def test_one_snapshot_serves_every_vector_mode(store: Path) -> None:
+    exact = opened(store, "exact")  # saves rows only
+    graphs = opened(store, "hnsw")  # loads them, builds the graphs, saves them too
+    assert graphs._seq_loaded == exact._seq and graphs._graphs_built
+    again = opened(store, "hnsw")
+    assert again._seq_loaded == exact._seq and not again._graphs_built
+    assert all(vs._hnsw is not None for vs in again._vectors.values())
+    assert all(vs._hnsw is None for vs in opened(store, "exact")._vectors.values())
+    queries = vectors(np.random.default_rng(8), 4)
+    assert nearest(again, queries) == nearest(graphs, queries)
 
 
 def test_small_stores_save_nothing(tmp_path: Path) -> None:
