@@ -59,6 +59,25 @@ class _KindState:
     def changed(self) -> None:
         self._columns = None
 
+    def dump(self) -> dict[str, Any]:
+        return {"ids": self.ids, "country": self.country, "sector": self.sector, "org_type": self.org_type,
+                "alive": self.alive, "in_cluster": {cid: sorted(slots) for cid, slots in self.in_cluster.items()}}
+
+    def restore(self, saved: dict[str, Any]) -> bool:
+        """Slots from a snapshot; False when it holds the ids only (then the rest is read)."""
+        self.ids = list(saved["ids"])
+        self.slot_of = {pid: slot for slot, pid in enumerate(self.ids)}
+        n = len(self.ids)
+        self.country, self.sector, self.org_type = [None] * n, [None] * n, [None] * n
+        self.alive = [False] * n
+        self._columns = None
+        if "country" not in saved:
+            return False
+        self.country, self.sector, self.org_type = saved["country"], saved["sector"], saved["org_type"]
+        self.alive = saved["alive"]
+        self.in_cluster = {cid: set(slots) for cid, slots in saved["in_cluster"].items()}
+        return True
+
     def slot(self, pid: str) -> int:
         self._columns = None
         if pid not in self.slot_of:
@@ -244,7 +263,7 @@ class EmbeddedIndex:
             self._seq = last
             stale = self._seq_loaded == 0 or self._graphs_built or len(changed) >= REPLAY_MAX
             if first and stale and self._snapshot_worth():
-                snapshot.save(self.store, last, {k: list(st.ids) for k, st in self._state.items()},
+                snapshot.save(self.store, last, {k: st.dump() for k, st in self._state.items()},
                               self._vectors, self.dims or 0, self.vector_mode, self.hnsw_threshold)
 
     def _open_snapshot(self) -> bool:
@@ -254,11 +273,9 @@ class EmbeddedIndex:
         if snap is None:
             return False
         self._state = {kind: _KindState() for kind in KINDS}
-        for kind, ids in snap.ids.items():
-            state = self._state[kind]
-            for pid in ids:
-                state.slot(pid)
-            self._read_profiles(kind)
+        for kind, saved in snap.states.items():
+            if not self._state[kind].restore(saved):
+                self._read_profiles(kind)
         self._vectors = snap.sets
         self._seq = self._seq_loaded = snap.seq
         # Saved by a process of another vector mode: the graphs it lacks are built, then saved.

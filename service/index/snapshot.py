@@ -9,13 +9,14 @@ valid one, so a reader never sees half a snapshot.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from service.index.sqlite_store import SqliteStore
 from service.index.vectors import VectorSet
@@ -27,7 +28,7 @@ FORMAT = 1
 @dataclass
 class Snapshot:
     seq: int
-    ids: dict[str, list[str]]  # per kind, profile ids by slot
+    states: dict[str, dict]  # per kind, what EmbeddedIndex keeps per profile slot
     sets: dict[tuple[str, str], VectorSet]
 
 
@@ -41,7 +42,7 @@ def _settings(dims: int) -> dict:
     return {"format": FORMAT, "dims": dims}
 
 
-def save(store: SqliteStore, seq: int, ids: dict[str, list[str]], sets: dict[tuple[str, str], VectorSet],
+def save(store: SqliteStore, seq: int, states: dict[str, dict], sets: dict[tuple[str, str], VectorSet],
          dims: int, mode: str, hnsw_threshold: int) -> bool:
     """Write a snapshot of the mirror as of `seq`; False (and a log line) when it cannot."""
     where = folder(store)
@@ -58,19 +59,19 @@ def save(store: SqliteStore, seq: int, ids: dict[str, list[str]], sets: dict[tup
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False  # another process is saving one right now
-        return _write(store, where, token, uid, seq, ids, sets, _settings(dims))
+        return _write(store, where, token, uid, seq, states, sets, _settings(dims))
 
 
-def _write(store: SqliteStore, where: Path, token: str, uid: str, seq: int, ids: dict[str, list[str]],
+def _write(store: SqliteStore, where: Path, token: str, uid: str, seq: int, states: dict[str, dict],
            sets: dict[tuple[str, str], VectorSet], settings: dict) -> bool:
     try:
         for (kind, role), vs in sets.items():
             vs.save(where / f"{token}-{kind}-{role}")
         manifest = {**settings, "uid": uid, "seq": seq,
-                    "at_seq": store.change_at(seq), "token": token, "ids": ids,
+                    "at_seq": store.change_at(seq), "token": token, "states": states,
                     "sets": [list(key) for key in sets]}
         tmp = where / f"{token}.json"
-        tmp.write_text(json.dumps(manifest))
+        tmp.write_bytes(orjson.dumps(manifest))
         os.replace(tmp, where / "current.json")
     except (OSError, sqlite3.Error) as exc:
         log.warning("vector snapshot not saved in %s: %s", where, exc)
@@ -86,7 +87,7 @@ def load(store: SqliteStore, dims: int | None, mode: str, hnsw_threshold: int) -
     if dims is None or not current.exists():
         return None
     try:
-        manifest = json.loads(current.read_text())
+        manifest = orjson.loads(current.read_bytes())
         if {k: manifest.get(k) for k in ("format", "dims")} != _settings(dims):
             return None
         seq = int(manifest["seq"])
@@ -100,7 +101,8 @@ def load(store: SqliteStore, dims: int | None, mode: str, hnsw_threshold: int) -
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
         log.warning("vector snapshot in %s not used: %s", current.parent, exc)
         return None
-    return Snapshot(seq, manifest["ids"], sets)
+    states = manifest.get("states") or {kind: {"ids": ids} for kind, ids in manifest["ids"].items()}
+    return Snapshot(seq, states, sets)
 
 
 def _remove_others(where: Path, keep: str | None, only: str | None = None) -> None:

@@ -49,8 +49,10 @@ class VectorSet:
         live = np.flatnonzero(alive)
         order = live[np.argsort(vs._owner[live], kind="stable")]
         owners = vs._owner[order]
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(order) else order
-        vs._rows_of = dict(zip(owners[starts].tolist(), (r.tolist() for r in np.split(order, starts[1:]))))
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]).tolist() if len(order) else []
+        rows = order.tolist()  # slices of one list: np.split made 400k arrays (seconds at 100k)
+        vs._rows_of = {owner: rows[a:b] for owner, a, b in zip(owners[starts].tolist(), starts,
+                                                               [*starts[1:], len(rows)])}
         return vs
 
     def save(self, prefix: Path) -> None:
