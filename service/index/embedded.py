@@ -23,6 +23,7 @@ from service.index.base import (
     ProfileRecord,
     Retrieved,
 )
+from service.index.kind_state import KindState
 from service.index.sqlite_store import SqliteStore
 from service.index.vectors import VectorSet, spare_rows
 from service.vocab import ProfileKind
@@ -33,60 +34,6 @@ SNAPSHOT_MIN_ROWS = 20_000
 # Past a snapshot, this many changed profiles or more make the loading process save a new one
 # (more than half the profiles changed: a full read is cheaper than replaying them one by one).
 REPLAY_MAX = 2_000
-
-
-class _KindState:
-    """Per-kind metadata in memory: profile slots and what the in-index filters read."""
-
-    def __init__(self) -> None:
-        self.slot_of: dict[str, int] = {}
-        self.ids: list[str] = []
-        self.country: list[str | None] = []
-        self.sector: list[str | None] = []
-        self.org_type: list[str | None] = []
-        self.alive: list[bool] = []
-        self.in_cluster: dict[str, set[int]] = {}
-        self._columns: dict[str, np.ndarray] | None = None
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """The filter columns as numpy arrays, rebuilt only after a change."""
-        if self._columns is None:
-            self._columns = {
-                "country": np.array(self.country, dtype=object), "sector": np.array(self.sector, dtype=object),
-                "org_type": np.array(self.org_type, dtype=object), "alive": np.array(self.alive, dtype=bool)}
-        return self._columns
-
-    def changed(self) -> None:
-        self._columns = None
-
-    def dump(self) -> dict[str, Any]:
-        return {"ids": self.ids, "country": self.country, "sector": self.sector, "org_type": self.org_type,
-                "alive": self.alive, "in_cluster": {cid: sorted(slots) for cid, slots in self.in_cluster.items()}}
-
-    def restore(self, saved: dict[str, Any]) -> bool:
-        """Slots from a snapshot; False when it holds the ids only (then the rest is read)."""
-        self.ids = list(saved["ids"])
-        self.slot_of = {pid: slot for slot, pid in enumerate(self.ids)}
-        n = len(self.ids)
-        self.country, self.sector, self.org_type = [None] * n, [None] * n, [None] * n
-        self.alive = [False] * n
-        self._columns = None
-        if "country" not in saved:
-            return False
-        self.country, self.sector, self.org_type = saved["country"], saved["sector"], saved["org_type"]
-        self.alive = saved["alive"]
-        self.in_cluster = {cid: set(slots) for cid, slots in saved["in_cluster"].items()}
-        return True
-
-    def slot(self, pid: str) -> int:
-        self._columns = None
-        if pid not in self.slot_of:
-            self.slot_of[pid] = len(self.ids)
-            self.ids.append(pid)
-            for column in (self.country, self.sector, self.org_type):
-                column.append(None)
-            self.alive.append(False)
-        return self.slot_of[pid]
 
 
 class EmbeddedIndex:
@@ -100,7 +47,7 @@ class EmbeddedIndex:
         self.hnsw_threshold = hnsw_threshold
         stored = self.store.meta("dims")
         self.dims: int | None = int(stored) if stored else None
-        self._state = {kind: _KindState() for kind in KINDS}
+        self._state = {kind: KindState() for kind in KINDS}
         self._vectors: dict[tuple[str, str], VectorSet] = {}
         self._seq = self._seq_loaded = 0  # the change-log position of the mirror, and of its snapshot
         self._graphs_built = False
@@ -264,7 +211,7 @@ class EmbeddedIndex:
             stale = self._seq_loaded == 0 or self._graphs_built or len(changed) >= REPLAY_MAX
             if first and stale and self._snapshot_worth():
                 snapshot.save(self.store, last, {k: st.dump() for k, st in self._state.items()},
-                              self._vectors, self.dims or 0, self.vector_mode, self.hnsw_threshold)
+                              self._vectors, self.dims or 0)
 
     def _open_snapshot(self) -> bool:
         """Load the mirror saved by an earlier process, if it is this store's; then the changes
@@ -272,7 +219,7 @@ class EmbeddedIndex:
         snap = snapshot.load(self.store, self.dims, self.vector_mode, self.hnsw_threshold)
         if snap is None:
             return False
-        self._state = {kind: _KindState() for kind in KINDS}
+        self._state = {kind: KindState() for kind in KINDS}
         for kind, saved in snap.states.items():
             if not self._state[kind].restore(saved):
                 self._read_profiles(kind)
@@ -287,7 +234,7 @@ class EmbeddedIndex:
 
     def _reload_all(self) -> None:
         """Everything from the store in one read per kind (a restart, or a truncated change log)."""
-        self._state = {kind: _KindState() for kind in KINDS}
+        self._state = {kind: KindState() for kind in KINDS}
         self._vectors = {}
         self._seq_loaded = 0
         for kind in KINDS:
@@ -350,7 +297,7 @@ class EmbeddedIndex:
                         self._vectors[(kind, role)].remove(slot)
         self._load_items(kind, state, ids)
 
-    def _load_items(self, kind: str, state: _KindState, ids: list[str] | None) -> None:
+    def _load_items(self, kind: str, state: KindState, ids: list[str] | None) -> None:
         grouped: dict[tuple[str, str], tuple[list[int], list[np.ndarray]]] = {}
         current: str | None = None
 
@@ -382,7 +329,7 @@ class EmbeddedIndex:
         return self._vectors[key]
 
     @staticmethod
-    def _mask(state: _KindState, flt: ProfileFilter) -> np.ndarray:
+    def _mask(state: KindState, flt: ProfileFilter) -> np.ndarray:
         cols = state.columns()
         mask = cols["alive"].copy()
         if flt.countries:

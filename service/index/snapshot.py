@@ -43,7 +43,7 @@ def _settings(dims: int) -> dict:
 
 
 def save(store: SqliteStore, seq: int, states: dict[str, dict], sets: dict[tuple[str, str], VectorSet],
-         dims: int, mode: str, hnsw_threshold: int) -> bool:
+         dims: int) -> bool:
     """Write a snapshot of the mirror as of `seq`; False (and a log line) when it cannot."""
     where = folder(store)
     token = secrets.token_hex(6)
