@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import ConfigurationError
+from service.index import snapshot
 from service.index.base import (
     ROLES,
     CandidateRecords,
@@ -22,60 +23,34 @@ from service.index.base import (
     ProfileRecord,
     Retrieved,
 )
+from service.index.kind_state import KindState
 from service.index.sqlite_store import SqliteStore
-from service.index.vectors import VectorSet
+from service.index.vectors import VectorSet, spare_rows
 from service.vocab import ProfileKind
 
 KINDS = tuple(k.value for k in ProfileKind)
-
-
-class _KindState:
-    """Per-kind metadata in memory: profile slots and what the in-index filters read."""
-
-    def __init__(self) -> None:
-        self.slot_of: dict[str, int] = {}
-        self.ids: list[str] = []
-        self.country: list[str | None] = []
-        self.sector: list[str | None] = []
-        self.org_type: list[str | None] = []
-        self.alive: list[bool] = []
-        self.in_cluster: dict[str, set[int]] = {}
-        self._columns: dict[str, np.ndarray] | None = None
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """The filter columns as numpy arrays, rebuilt only after a change."""
-        if self._columns is None:
-            self._columns = {
-                "country": np.array(self.country, dtype=object), "sector": np.array(self.sector, dtype=object),
-                "org_type": np.array(self.org_type, dtype=object), "alive": np.array(self.alive, dtype=bool)}
-        return self._columns
-
-    def changed(self) -> None:
-        self._columns = None
-
-    def slot(self, pid: str) -> int:
-        self._columns = None
-        if pid not in self.slot_of:
-            self.slot_of[pid] = len(self.ids)
-            self.ids.append(pid)
-            for column in (self.country, self.sector, self.org_type):
-                column.append(None)
-            self.alive.append(False)
-        return self.slot_of[pid]
+# A process that loads this many vectors or more saves them next to the store (service.index.snapshot).
+SNAPSHOT_MIN_ROWS = 20_000
+# Past a snapshot, this many changed profiles or more make the loading process save a new one
+# (more than half the profiles changed: a full read is cheaper than replaying them one by one).
+REPLAY_MAX = 2_000
 
 
 class EmbeddedIndex:
     """Implements service.index.base.ProfileIndex without any server."""
 
-    def __init__(self, path: Path, vector_mode: str = "auto", hnsw_threshold: int = 50_000) -> None:
+    def __init__(self, path: Path, vector_mode: str = "auto", hnsw_threshold: int = 50_000,
+                 snapshot_min_rows: int = SNAPSHOT_MIN_ROWS) -> None:
         self.store = SqliteStore(path)
+        self.snapshot_min_rows = snapshot_min_rows
         self.vector_mode = vector_mode
         self.hnsw_threshold = hnsw_threshold
         stored = self.store.meta("dims")
         self.dims: int | None = int(stored) if stored else None
-        self._state = {kind: _KindState() for kind in KINDS}
+        self._state = {kind: KindState() for kind in KINDS}
         self._vectors: dict[tuple[str, str], VectorSet] = {}
-        self._seq = 0
+        self._seq = self._seq_loaded = 0  # the change-log position of the mirror, and of its snapshot
+        self._graphs_built = False
         self._lock = threading.RLock()
 
     def after_fork(self) -> None:
@@ -219,8 +194,13 @@ class EmbeddedIndex:
         """Bring the in-memory vectors up to date with the store (other processes write too)."""
         with self._lock:
             last, changed, truncated = self.store.rows_since(self._seq)
-            if truncated or (self._seq == 0 and last > 0):
+            first = self._seq == 0 and last > 0
+            if first and self._open_snapshot():
+                last, changed, truncated = self.store.rows_since(self._seq)
+            if truncated or (self._seq == 0 and last > 0) or (first and len(changed) > max(
+                    REPLAY_MAX, sum(len(st.ids) for st in self._state.values()) // 2)):
                 self._reload_all()
+                changed, first = [], True
             elif changed:
                 by_kind: dict[str, list[str]] = {}
                 for kind, pid in changed:
@@ -228,14 +208,72 @@ class EmbeddedIndex:
                 for kind, ids in by_kind.items():
                     self._reload(kind, ids)
             self._seq = last
+            stale = self._seq_loaded == 0 or self._graphs_built or len(changed) >= REPLAY_MAX
+            if first and stale and self._snapshot_worth():
+                snapshot.save(self.store, last, {k: st.dump() for k, st in self._state.items()},
+                              self._vectors, self.dims or 0)
+
+    def _open_snapshot(self) -> bool:
+        """Load the mirror saved by an earlier process, if it is this store's; then the changes
+        logged after it are replayed like another process's writes."""
+        snap = snapshot.load(self.store, self.dims, self.vector_mode, self.hnsw_threshold)
+        if snap is None:
+            return False
+        self._state = {kind: KindState() for kind in KINDS}
+        for kind, saved in snap.states.items():
+            if not self._state[kind].restore(saved):
+                self._read_profiles(kind)
+        self._vectors = snap.sets
+        self._seq = self._seq_loaded = snap.seq
+        # Saved by a process of another vector mode: the graphs it lacks are built, then saved.
+        self._graphs_built = any([vs.prepare() for vs in self._vectors.values()])
+        return True
+
+    def _snapshot_worth(self) -> bool:
+        return self.dims is not None and sum(len(v) for v in self._vectors.values()) >= self.snapshot_min_rows
 
     def _reload_all(self) -> None:
-        self._state = {kind: _KindState() for kind in KINDS}
+        """Everything from the store in one read per kind (a restart, or a truncated change log)."""
+        self._state = {kind: KindState() for kind in KINDS}
         self._vectors = {}
+        self._seq_loaded = 0
         for kind in KINDS:
-            self._reload(kind, None)
+            self._read_profiles(kind)
+            self._read_vectors(kind)
         for vectors in self._vectors.values():
             vectors.prepare()
+
+    def _read_profiles(self, kind: str) -> None:
+        """Filter columns of every profile into a fresh state (slots kept if already given)."""
+        state = self._state[kind]
+        state.alive = [False] * len(state.ids)
+        for pid, country, sector, org_type, clusters in self.store.profile_rows(kind):
+            slot = state.slot(pid)
+            state.country[slot], state.sector[slot], state.org_type[slot] = country, sector, org_type
+            state.alive[slot] = True
+            for cid in json.loads(clusters or "[]"):
+                state.in_cluster.setdefault(cid, set()).add(slot)
+        state.changed()
+
+    def _read_vectors(self, kind: str) -> None:
+        """Every item vector of a kind: one query, one buffer per role (no per-row arrays)."""
+        slot_of = self._state[kind].slot_of
+        by_role: dict[str, tuple[list[int], list[int], list[bytes]]] = {}
+        for pid, role, pos, blob in self.store.vector_rows(kind):
+            if pid in slot_of:
+                owners, positions, blobs = by_role.setdefault(role, ([], [], []))
+                owners.append(slot_of[pid])
+                positions.append(pos)
+                blobs.append(blob)
+        for role, (owners, positions, blobs) in by_role.items():
+            dims, n = len(blobs[0]) // 4, len(blobs)
+            if any(len(b) != 4 * dims for b in blobs):
+                raise ConfigurationError(f"embedded store {self.store.path}: {kind} {role} vectors of "
+                                         "different lengths; re-ingest into a new MAILLON_DATA_DIR")
+            matrix = np.zeros((n + spare_rows(n), dims), dtype=np.float32)
+            matrix[:n] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(n, dims)
+            self._vectors[(kind, role)] = VectorSet.from_rows(
+                dims, self.vector_mode, self.hnsw_threshold, matrix, np.array(owners), np.array(positions))
 
     def _reload(self, kind: str, ids: list[str] | None) -> None:
         state = self._state[kind]
@@ -259,7 +297,7 @@ class EmbeddedIndex:
                         self._vectors[(kind, role)].remove(slot)
         self._load_items(kind, state, ids)
 
-    def _load_items(self, kind: str, state: _KindState, ids: list[str] | None) -> None:
+    def _load_items(self, kind: str, state: KindState, ids: list[str] | None) -> None:
         grouped: dict[tuple[str, str], tuple[list[int], list[np.ndarray]]] = {}
         current: str | None = None
 
@@ -291,7 +329,7 @@ class EmbeddedIndex:
         return self._vectors[key]
 
     @staticmethod
-    def _mask(state: _KindState, flt: ProfileFilter) -> np.ndarray:
+    def _mask(state: KindState, flt: ProfileFilter) -> np.ndarray:
         cols = state.columns()
         mask = cols["alive"].copy()
         if flt.countries:

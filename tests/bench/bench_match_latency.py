@@ -1,8 +1,13 @@
-"""Match latency on synthetic embedded stores (10k / 100k members, random unit vectors, docs
-cloned from the sample members): Matcher.find for stored seekers against exact numpy top-k over
-the same item vectors with the same query vectors, plus memory per 100k profiles.
+"""Match latency on synthetic embedded stores (10k / 100k members, docs cloned from the sample
+members): Matcher.find for stored seekers against exact numpy top-k over the same item vectors
+with the same query vectors, plus memory per 100k profiles.
 
-    python -m tests.bench.bench_match_latency [--sizes 10000,100000] [--queries 200]
+Two kinds of item vectors: `random` unit vectors (no structure at all: the worst case for HNSW)
+and `realistic` ones shaped like real embeddings: each a mix of two real model embeddings of
+public ESCO skill and occupation labels (FR/ES/EN, /work/shared/data) plus a little noise, so
+items form the dense, anisotropic neighbourhoods real texts do.
+
+    python -m tests.bench.bench_match_latency [--sizes 10000,100000] [--queries 200] [--vectors realistic]
 """
 from __future__ import annotations
 
@@ -49,22 +54,56 @@ def _sample_docs(domain: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _profile(kind: str, doc: dict[str, Any], rng: np.random.Generator, dims: int) -> Any:
+ESCO_DIR = Path("/work/shared/data/esco-v1.0-fr-es-en")
+BASE_PER_FILE = 1000  # labels per ESCO file and language: ~6,000 real embeddings to mix
+
+
+def base_vectors(embedder: Any, seed: int = 7) -> np.ndarray:
+    """Real model embeddings of ESCO skill and occupation labels in three languages (cached)."""
+    import csv
+
+    path = CACHE_DIR / f"esco-base-{embedder.name.replace('/', '_')}-{BASE_PER_FILE}-s{seed}.npy"
+    if path.exists():
+        return np.load(path)
+    pick, texts = random.Random(seed), []
+    for what in ("skills", "occupations"):
+        for lang in ("fr", "es", "en-us"):
+            with open(ESCO_DIR / f"{what}_{lang}.csv", newline="", encoding="utf-8") as fh:
+                labels = [row["preferredLabel"] for row in csv.DictReader(fh) if row.get("preferredLabel")]
+            texts += pick.sample(labels, min(BASE_PER_FILE, len(labels)))
+    vecs = np.asarray(embedder.encode_documents(texts), dtype=np.float32)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs)
+    return vecs
+
+
+def _vectors(n: int, rng: np.random.Generator, dims: int, base: np.ndarray | None) -> np.ndarray:
+    if base is None:
+        vecs = rng.standard_normal((n, dims), dtype=np.float32)
+    else:  # one real embedding, a third of another, and noise worth ~0.3 of a unit vector
+        vecs = (base[rng.integers(len(base), size=n)] + 0.35 * base[rng.integers(len(base), size=n)]
+                + rng.standard_normal((n, dims), dtype=np.float32) * (0.3 / np.sqrt(dims)))
+    return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def _profile(kind: str, doc: dict[str, Any], rng: np.random.Generator, dims: int,
+             base: np.ndarray | None = None) -> Any:
     from indexers.documents import _texts
     from service.index.base import IndexedProfile, Item
 
     entries = _texts(doc)
-    vecs = rng.standard_normal((len(entries), dims), dtype=np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    vecs = _vectors(len(entries), rng, dims, base).astype(np.float32)
     items = [Item(role, pos, text, v, typ, link) for (role, pos, text, typ, link), v in zip(entries, vecs)]
     return IndexedProfile(kind, doc["id"], doc, f"synthetic-{doc['id']}", items)
 
 
-def build_store(n_members: int, dims: int, model_name: str, seed: int = 7) -> Path:
-    """A cached store: the sample clusters plus n member clones with random unit vectors."""
+def build_store(n_members: int, dims: int, model_name: str, seed: int = 7, vectors: str = "random",
+                embedder: Any = None) -> Path:
+    """A cached store: the sample clusters plus n member clones with random or realistic vectors."""
     from service.index.embedded import EmbeddedIndex
 
-    folder = CACHE_DIR / f"synthetic-v{STORE_VERSION}-{n_members}-d{dims}-s{seed}"
+    name = "synthetic" if vectors == "random" else "realistic"
+    folder = CACHE_DIR / f"{name}-v{STORE_VERSION}-{n_members}-d{dims}-s{seed}"
     path = folder / "maillon.sqlite3"
     if (folder / "READY").exists():
         return path
@@ -76,12 +115,13 @@ def build_store(n_members: int, dims: int, model_name: str, seed: int = 7) -> Pa
     requests = [r for m in members for r in m.get("requests") or []]
     sectors = sorted({m["sector"] for m in members if m.get("sector")})
     rng, pick = np.random.default_rng(seed), random.Random(seed)
-    index = EmbeddedIndex(path, vector_mode="exact")
+    base = base_vectors(embedder or get_embedder(), seed) if vectors == "realistic" else None
+    index = EmbeddedIndex(path, vector_mode="exact", snapshot_min_rows=10**12)  # the readers save theirs
     index.check_model(model_name, dims)
     # Every id is new, so the store's delete-before-insert is a no-op: skipping it builds the same store.
     index.store._delete_one = lambda conn, kind, pid: 0  # type: ignore[method-assign]
     t0 = time.perf_counter()
-    index.upsert("clusters", [_profile("clusters", c, rng, dims) for c in clusters])
+    index.upsert("clusters", [_profile("clusters", c, rng, dims, base) for c in clusters])
     batch = []
     for n in range(n_members):
         doc = copy.deepcopy(members[n % len(members)])
@@ -90,7 +130,7 @@ def build_store(n_members: int, dims: int, model_name: str, seed: int = 7) -> Pa
         doc["sector"] = pick.choice(sectors)
         doc["offers"] = pick.sample(offers, pick.randint(1, 4))
         doc["requests"] = pick.sample(requests, pick.randint(1, 4))
-        batch.append(_profile("members", doc, rng, dims))
+        batch.append(_profile("members", doc, rng, dims, base))
         if len(batch) == 5000:
             index.upsert("members", batch)
             batch = []
@@ -220,7 +260,8 @@ def time_finds(index: Any, load_s: float, mode: str, seekers: list[str], warmup:
     graph = any(vs._hnsw is not None for vs in index._vectors.values())
     recall = _recall(index, matrices, calls_sample(index, seekers[:20], matcher, rec)) if graph else None
     col = {key: [r[key] for r in rows] for key in rows[0]}
-    return {"mode": mode, "graph": graph, "cached": cache, "load_s": load_s, "first_s": first_s,
+    return {"mode": mode, "graph": graph, "cached": cache, "load_s": load_s,
+            "snapshot": getattr(index, "_seq_loaded", 0) > 0, "first_s": first_s,
             "prefill_s": prefill_s,
             "first_rss": first_rss, "n": len(rows), "recall": recall,
             **{f"{key}_p50": pct(v, 50) for key, v in col.items()},
@@ -281,12 +322,12 @@ def _probe(path: Path, mode: str) -> dict[str, Any]:
 
 
 def run_bench(sizes: list[int], modes_at: dict[int, list[str]], queries: int = 200, warmup: int = 20,
-              embedder: Any = None, uncached: int = 0) -> dict[str, Any]:
+              embedder: Any = None, uncached: int = 0, vectors: str = "random") -> dict[str, Any]:
     embedder = embedder or get_embedder()
     rows, memory = [], []
     for size in sizes:
         t0 = time.perf_counter()
-        path = build_store(size, embedder.dims, embedder.name)
+        path = build_store(size, embedder.dims, embedder.name, vectors=vectors, embedder=embedder)
         build_s = time.perf_counter() - t0
         from service.index.sqlite_store import SqliteStore
 
@@ -304,7 +345,7 @@ def run_bench(sizes: list[int], modes_at: dict[int, list[str]], queries: int = 2
                 opened = {mode: open_index(path, mode)}  # drop the previous mode's memory first
                 gc.collect()
             row = time_finds(*opened[mode], mode, seekers[: count + warmup], warmup, embedder, cache=cache)
-            rows.append({"size": size, "build_s": build_s, "fts_delete_ms": fts_ms, **row})
+            rows.append({"size": size, "vectors": vectors, "build_s": build_s, "fts_delete_ms": fts_ms, **row})
         opened.clear()
         gc.collect()
         if size == max(sizes):
@@ -323,12 +364,14 @@ def to_markdown(r: dict[str, Any]) -> str:
              "|" + "---:|" * 15]
     for x in r["rows"]:
         lines.append(
-            f"| {x['size']:,} | {x['mode']} ({'hnsw' if x['graph'] else 'exact'}){' †' * x['cached']} | {x['n']} "
+            f"| {x['size']:,} {x.get('vectors', 'random')} "
+            f"| {x['mode']} ({'hnsw' if x['graph'] else 'exact'}){' †' * x['cached']} | {x['n']} "
             f"| {ms(x['find_p50'])} | {ms(x['find_p95'])} | {ms(x['exact_p95'])} "
             f"| {x['find_p95'] / x['exact_p95']:.1f}× | {ms(x['encode_p50'])}/{ms(x['encode_p95'])} "
             f"| {ms(x['knn_p50'])}/{ms(x['knn_p95'])} | {ms(x['rest_p50'])}/{ms(x['rest_p95'])} "
             f"| {ms(x['nocache_p95'])} | {x['queries_p50']:.0f} "
-            f"| {_recall_text(x['recall'])} | {x['load_s']:.1f} | {x['first_s']:.1f} ({x['first_rss'] / 2**20:.0f}) |")
+            f"| {_recall_text(x['recall'])} | {x['load_s']:.1f}{' (snapshot)' * x.get('snapshot', False)} "
+            f"| {x['first_s']:.1f} ({x['first_rss'] / 2**20:.0f}) |")
     sizes = {x["size"]: x["fts_delete_ms"] for x in r["rows"]}
     lines += ["", "Store write cost of re-ingesting a profile: the delete-before-insert (profile, items, "
               "FTS row by rowid) — " + ", ".join(f"{ms_:.2f} ms per profile at {n:,}" for n, ms_ in sizes.items())
@@ -382,6 +425,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--modes", default="auto,exact", help="vector modes at the largest size")
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--vectors", default="random", choices=["random", "realistic"],
+                    help="item vectors: random unit vectors, or mixes of real label embeddings")
     ap.add_argument("--uncached", type=int, default=0, help="finds on a cold gap-vector cache first")
     ap.add_argument("--memory-probe", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="auto", help=argparse.SUPPRESS)
@@ -391,7 +436,7 @@ def main() -> None:
         return
     sizes = [int(s) for s in a.sizes.split(",")]
     modes = {s: ["auto"] for s in sizes} | {max(sizes): a.modes.split(",")}
-    print(to_markdown(run_bench(sizes, modes, a.queries, uncached=a.uncached)))
+    print(to_markdown(run_bench(sizes, modes, a.queries, uncached=a.uncached, vectors=a.vectors)))
 
 
 if __name__ == "__main__":

@@ -47,3 +47,20 @@ def test_readd_replaces_rows() -> None:
     vs.add(0, [0, 1], np.stack([b, b]))
     hits = vs.search(b[None], 10)[0]
     assert len(hits) == 2 and all(abs(s - 1) < 1e-5 for _, _, s in hits)
+
+
+def test_filtered_graph_search_finds_the_exact_neighbours_among_the_allowed() -> None:
+    # Past EXACT_SUBSET_MAX allowed rows the graph answers, with a filter callback when more than a
+    # few rows are hidden; its breadth follows the share hidden (a fifth here).
+    rng = np.random.default_rng(4)
+    data = unit(rng, 26_000, 12)
+    vs = VectorSet.from_rows(12, "hnsw", 50_000, data.copy(), np.arange(len(data)), np.zeros(len(data)))
+    mask = np.ones(len(data), dtype=bool)
+    mask[::5] = False
+    q = unit(rng, 8, 12)
+    found = vs.search(q, 20, mask)
+    scores = np.where(mask, q @ data.T, -np.inf)
+    truth = np.argsort(-scores, axis=1)[:, :20]
+    assert all(mask[o] for row in found for o, _, _ in row)
+    hits = sum(len({o for o, _, _ in row} & set(expected)) for row, expected in zip(found, truth))
+    assert hits / truth.size >= 0.95
