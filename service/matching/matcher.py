@@ -12,7 +12,7 @@ from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import KnnSearch, ProfileFilter, ProfileIndex, ProfileRecord
 from service.links import link_vocabulary
-from service.matching.candidate_texts import candidate_texts
+from service.matching.candidate_texts import candidate_texts_many
 from service.matching.coverage import MAX_MEMBERS_READ, Coverage
 from service.matching.disclosure import candidate_views, restricted_seeker, retrieved_openly
 from service.matching.explain import sentence
@@ -77,15 +77,16 @@ class Matcher:
                 if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
                 and passes(docs[cid], req, self.domain.cooperation_types)]
         items = read.items
-        texts = {cid: candidate_texts(cid, items.get(cid, [])) for cid in kept}
+        texts = candidate_texts_many(items, kept)
         warm_hubness(ctx, list(texts.values()))
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid]), cid)
-                         for cid in kept),
+        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], explain=False),
+                          cid) for cid in kept),
                         key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
-        # Views and sentences only for the page asked for.
-        page = scored[req.offset : req.offset + req.limit]
+        # Reasons, views and sentences only for the page asked for (the same scores, explained).
+        page = [(score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid]), cid)
+                for _, cid in scored[req.offset : req.offset + req.limit]]
         matches = [self._match(req, docs[cid], result, ctx) for result, cid in page]
         return MatchPage(
             seeker={"kind": seeker.kind, "id": seeker.id, "name": seeker.name, "country": seeker.country,

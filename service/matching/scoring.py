@@ -150,20 +150,29 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     them costs less than numpy's per-call overhead on such small arrays (bench_scoring)."""
     if offer_vecs is None or not needs:
         return []
-    chosen = need_vecs[[i for i, _ in needs]]
+    rows = [i for i, _ in needs]
+    # Forward, the rows are the seeker's needs, mostly the same ones for every candidate of a search.
+    chosen = (ctx.once(("need_rows", tuple(rows)), lambda: need_vecs[rows]) if direction == "forward"
+              else need_vecs[rows])
     sims = chosen @ offer_vecs.T
     # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
     if hub is None:
         hub = hubness(ctx, offer_vecs if direction == "forward" else chosen)
     sims = (sims - (hub[None, :] if direction == "forward" else hub[:, None])).tolist()
     need_langs, offer_lang = languages
-    offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
+    pulls = ctx.once(("pulls", tuple(need_langs), offer_lang),
+                     lambda: [pair_offset(ctx.offsets, ctx.pull, lang, offer_lang) for lang in need_langs])
     floor, ceiling, answers = ctx.floor, ctx.ceiling, ctx.thresholds["answers"]
+    offer_types = None
     pairs = []
     for row, (i, need) in zip(sims, needs):
+        pull = pulls[i] if i < len(pulls) else 0.0  # a need without a language: no offset
+        if max(row) - pull <= floor:  # the whole row calibrates to 0 (most rows)
+            continue
+        if offer_types is None:
+            offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
-        pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
         for j, cosine in enumerate(row):
             if cosine - pull <= floor:  # at or below the floor whatever the type: no pair (most cells)
                 continue
@@ -211,6 +220,8 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
     peer_floor = ctx.thresholds["peer_floor"]
     for i, need in enumerate(s.needs):
         row, pull = rows[i], back[i]
+        if max(row) + pull <= peer_floor:  # the whole row calibrates to 0 (most rows)
+            continue
         for j, req in enumerate(requests):
             if row[j] + pull <= peer_floor:  # calibrates to 0: no pair, no rivalry (most cells)
                 continue
@@ -230,8 +241,10 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
 
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage,
-                    texts: CandidateTexts | None = None) -> Scored:
-    """`texts`: the candidate's `candidate_texts`, when the caller already made them."""
+                    texts: CandidateTexts | None = None, explain: bool = True) -> Scored:
+    """`texts`: the candidate's `candidate_texts`, when the caller already made them. `explain`
+    False: the same score, evidence, pairs and gaps filled, without the criteria table and its
+    reasons (which only the page's results show)."""
     s = ctx.seeker
     texts = texts or candidate_texts(doc.get("id"), items)
     # Private needs/offers stay out of matching.
@@ -264,9 +277,9 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
-                                             ctx.use_forward, ctx.use_backward),
-        "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
-        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or [])),
+                                             ctx.use_forward, ctx.use_backward, explain),
+        "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label, explain),
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
         "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
         "scope": _scope(ctx, doc, strong, coverage),
         "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
@@ -276,15 +289,19 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
         penalty = _rivalry(ctx, strong, texts, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
+    shares = _shares(ctx)
+    # The score adds up the table's rounded contributions, in the table's order.
+    contributions = [round(weight * results[name].score, 4) for name, weight, _ in shares]
+    contributions.append(round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4))
+    score = round(sum(contributions), 4)
     table: dict[str, dict[str, Any]] = {}
-    for name, weight, shown in _shares(ctx):
-        crit = results[name]
-        table[name] = {"score": round(crit.score, 4), "weight": shown,
-                       "contribution": round(weight * crit.score, 4), "reason": crit.reason}
-    table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
-                      "contribution": round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4),
-                      "reason": penalty.reason}
-    score = round(sum(v["contribution"] for v in table.values()), 4)
+    if explain:
+        for (name, _, shown), contribution in zip(shares, contributions):
+            crit = results[name]
+            table[name] = {"score": round(crit.score, 4), "weight": shown, "contribution": contribution,
+                           "reason": crit.reason}
+        table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
+                          "contribution": contributions[-1], "reason": penalty.reason}
     pairs = results["complementarity"].details.get("pairs", [])
     gaps_filled = results["gap_filling"].details.get("filled", [])
     # A clear competitor or other buyer brings no evidence, whatever its wording.
@@ -301,12 +318,13 @@ def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
     return ctx.once("shares", shares)
 
 
-def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str]) -> c.Criterion:
+def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str],
+                  explain: bool = True) -> c.Criterion:
     """The same for every candidate of one country and languages: computed once per search."""
     s = ctx.seeker
-    return ctx.once(("cross_border", country, languages), lambda: c.cross_border(
+    return ctx.once(("cross_border", country, languages, explain), lambda: c.cross_border(
         s.country, country, set(s.doc.get("languages") or []), set(languages), ctx.countries,
-        ctx.cfg["cross_border"]))
+        ctx.cfg["cross_border"], explain))
 
 
 RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer

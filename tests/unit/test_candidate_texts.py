@@ -109,3 +109,21 @@ def test_the_cache_is_bounded(rng: np.random.Generator, monkeypatch: pytest.Monk
 def test_an_unstored_profile_is_not_cached(rng: np.random.Generator) -> None:
     ct.candidate_texts(None, profile(unit(rng, 1)))
     assert len(ct.CACHE) == 0
+
+
+def test_many_candidates_stacked_at_once_give_what_each_alone_gives(rng: np.random.Generator) -> None:
+    items = {"m1": profile(unit(rng, 3)), "m2": [], "m3": profile(unit(rng, 1))}
+    items["m3"].append(Item("request", 0, "we seek cork", unit(rng, 1)[0], "supply"))
+    many = ct.candidate_texts_many(items, ["m3", "m2", "m1", "m4"])
+    assert list(many) == ["m3", "m2", "m1", "m4"]
+    for pid in many:
+        alone = ct.candidate_texts(pid, items.get(pid, []))
+        assert many[pid].derived is alone.derived  # same cache entry: same digest
+        for role in ("offer_vecs", "request_vecs", "link_vecs"):
+            mine, theirs = getattr(many[pid], role), getattr(alone, role)
+            assert (mine is None) == (theirs is None)
+            if mine is not None:
+                assert np.array_equal(mine, theirs)
+        assert [it.text for it in many[pid].offers] == [it.text for it in alone.offers]
+        assert [it.text for it in many[pid].requests] == [it.text for it in alone.requests]
+    assert many["m2"].offer_vecs is None and many["m4"].requests == []
