@@ -19,9 +19,11 @@ from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
 from service.matching.gap_vectors import gap_vectors
+from service.matching.hubness import warm_hubness
 from service.matching.hybrid import fuse, lexical_k
 from service.matching.language import Languages
-from service.matching.scoring import SeekerContext, score_candidate, warm_hubness
+from service.matching.pair_bounds import may_pair
+from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
 from service.privacy import visible_view
 
@@ -79,9 +81,10 @@ class Matcher:
         items = read.items
         texts = candidate_texts_many(items, kept)
         warm_hubness(ctx, list(texts.values()))
+        may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], explain=False),
+        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], False, may[cid]),
                           cid) for cid in kept),
                         key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
         # Reasons, views and sentences only for the page asked for (the same scores, explained).
