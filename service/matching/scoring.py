@@ -110,7 +110,9 @@ def _peer(ctx: SeekerContext, raw: float) -> float:
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
                  languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None) -> list[c.Pair]:
-    """Needs against offers (query→passage cosines), same-language pull and hubness given back.
+    """Needs against offers (query→passage cosines), same-language pull and hubness given back:
+    per need, its best pair (the first of equals), the only one scoring and reasons use (through
+    criteria.best_per_need; an answering pair, when the need has one, is among its best).
     `hub`: the candidate side's hubness when already known (its offers forward, its needs backward).
     The cells are few (a seeker has a handful of needs, a candidate of offers): a plain loop over
     them costs less than numpy's per-call overhead on such small arrays (bench_scoring)."""
@@ -138,16 +140,19 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
             offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
+        best, best_j, best_raw = 0.0, -1, 0.0
         for j, cosine in enumerate(row):
             if cosine - pull <= floor:  # at or below the floor whatever the type: no pair (most cells)
                 continue
             offer_type = offer_types[j]
             raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
             sim = c.calibrate(raw, floor, ceiling)
-            if sim > 0:
-                offer = offers[j]
-                text = offer.text if isinstance(offer, Item) else offer["text"]
-                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= answers))
+            if sim > best:  # the first best, as criteria.best_per_need keeps it
+                best, best_j, best_raw = sim, j, raw
+        if best_j >= 0:
+            offer = offers[best_j]
+            text = offer.text if isinstance(offer, Item) else offer["text"]
+            pairs.append(c.Pair(need["text"], text, best, direction, i, best_raw >= answers))
     return pairs
 
 
