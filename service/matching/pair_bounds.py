@@ -50,27 +50,32 @@ def may_pair(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     def backs(pid: str) -> list[float]:  # per need, as _request_pairs gives it back
         return peer_pulls(ctx, langs[pid])
 
-    forward = _reach(s.need_vectors[buying], texts, "offer", ctx, floor, pulls, -1) \
+    their_offers, their_requests = _stacked(texts, "offer"), _stacked(texts, "request")
+    forward = _reach(s.need_vectors[buying], their_offers, texts, "offer", ctx, floor, pulls, -1) \
         if ctx.use_forward and buying else {}
-    requests = _reach(s.need_vectors, texts, "request", ctx, peer_floor, backs, +1) if len(s.needs) else {}
-    backward = _reach_back(s.offer_vectors, texts, ctx, floor) if ctx.use_backward and len(s.offers) else {}
-    offers = _reach(s.offer_vectors, texts, "offer", ctx, peer_floor, None, 0) if len(s.offers) else {}
+    requests = _reach(s.need_vectors, their_requests, texts, "request", ctx, peer_floor, backs, +1) \
+        if len(s.needs) else {}
+    backward = _reach_back(s.offer_vectors, their_requests, texts, ctx, floor) \
+        if ctx.use_backward and len(s.offers) else {}
+    offers = _reach(s.offer_vectors, their_offers, texts, "offer", ctx, peer_floor, None, 0) if len(s.offers) else {}
     return {pid: MayPair(forward.get(pid, False), backward.get(pid, False), requests.get(pid, False),
                          offers.get(pid, False)) for pid in texts}
 
 
-def _stacked(texts: dict[str, CandidateTexts], role: str) -> tuple[list[str], np.ndarray | None, list[int]]:
+Stack = tuple[list[str], np.ndarray | None, list[int]]
+
+
+def _stacked(texts: dict[str, CandidateTexts], role: str) -> Stack:
     """The candidates with texts in `role`, their vectors one after the other, where each starts."""
-    ids = [pid for pid, t in texts.items() if _vectors(t, role) is not None and len(_vectors(t, role))]
-    if not ids:
+    found = [(pid, v) for pid, t in texts.items()
+             if (v := t.offer_vecs if role == "offer" else t.request_vecs) is not None and len(v)]
+    if not found:
         return [], None, []
-    parts = [_vectors(texts[pid], role) for pid in ids]
-    starts = np.cumsum([0] + [len(p) for p in parts[:-1]]).tolist()
-    return ids, np.concatenate(parts), starts
-
-
-def _vectors(texts: CandidateTexts, role: str) -> np.ndarray | None:
-    return texts.offer_vecs if role == "offer" else texts.request_vecs
+    starts, at = [], 0
+    for _, v in found:
+        starts.append(at)
+        at += len(v)
+    return [pid for pid, _ in found], np.concatenate([v for _, v in found]), starts
 
 
 def _slack(ours: np.ndarray, theirs: np.ndarray) -> float:
@@ -79,13 +84,13 @@ def _slack(ours: np.ndarray, theirs: np.ndarray) -> float:
     return 2 * 2 * ours.shape[1] * 2.0**-24 * max(norms, 1.0) + 1e-6
 
 
-def _reach(ours: np.ndarray, texts: dict[str, CandidateTexts], role: str, ctx: SeekerContext, floor: float,
-           offsets: Any, sign: int) -> dict[str, bool]:
+def _reach(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts], role: str, ctx: SeekerContext,
+           floor: float, offsets: Any, sign: int) -> dict[str, bool]:
     """Per candidate: whether a row of ours against its `role` vectors can exceed `floor`, with the
     candidate's hubness taken off (need→offer: `sign` -1, offsets taken off) or not (`sign` 0,
     peer pairs: `sign` +1, offsets given back)."""
-    ids, theirs, starts = _stacked(texts, role)
-    if not ids or not len(ours):
+    ids, theirs, starts = stack
+    if theirs is None or not len(ours):
         return {}
     sims = ours @ theirs.T
     if sign < 0:  # need→offer cosines: the candidate's hubness is taken off
@@ -98,11 +103,11 @@ def _reach(ours: np.ndarray, texts: dict[str, CandidateTexts], role: str, ctx: S
     return dict(zip(ids, (top > floor - _slack(ours, theirs)).tolist()))
 
 
-def _reach_back(ours: np.ndarray, texts: dict[str, CandidateTexts], ctx: SeekerContext,
+def _reach_back(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts], ctx: SeekerContext,
                 floor: float) -> dict[str, bool]:
     """Their requests against our offers, their requests' hubness taken off (backward pairs)."""
-    ids, theirs, starts = _stacked(texts, "request")
-    if not ids:
+    ids, theirs, starts = stack
+    if theirs is None:
         return {}
     sims = theirs @ ours.T - np.concatenate([hubness_of(ctx, texts[pid], "request") for pid in ids])[:, None]
     top = np.maximum.reduceat(sims.max(axis=1), starts)
