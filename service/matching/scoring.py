@@ -121,7 +121,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     rows = [i for i, _ in needs]
     # Forward, the rows are the seeker's needs, mostly the same ones for every candidate of a search.
     chosen = (ctx.once(("need_rows", tuple(rows)), lambda: need_vecs[rows]) if direction == "forward"
-              else need_vecs[rows])
+              else need_vecs if len(rows) == len(need_vecs) else need_vecs[rows])
     sims = chosen @ offer_vecs.T
     # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
     if hub is None:
@@ -130,6 +130,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
     need_langs, offer_lang = languages
     pulls = need_offer_pulls(ctx, need_langs, offer_lang)
     floor, ceiling, answers = ctx.floor, ctx.ceiling, ctx.thresholds["answers"]
+    span = ceiling - floor  # c.calibrate, inlined: it runs for every cell above the floor
     offer_types = None
     pairs = []
     for row, (i, need) in zip(sims, needs):
@@ -146,7 +147,7 @@ def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], ne
                 continue
             offer_type = offer_types[j]
             raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
-            sim = c.calibrate(raw, floor, ceiling)
+            sim = min(1.0, max(0.0, (raw - floor) / span))
             if sim > best:  # the first best, as criteria.best_per_need keeps it
                 best, best_j, best_raw = sim, j, raw
         if best_j >= 0:
