@@ -328,12 +328,13 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
         # and winemaking). Meaning decides only where one side is a free label.
         known = ctx.once("known_gaps", lambda: np.array([gap in ctx.known_links for gap in ctx.gaps], dtype=bool))
         sims = np.where(known[:, None] & texts.derived.link_keyed[None, :], -1.0, sims)
-    best = sims.max(axis=1) if sims is not None else None
+    # Compared in numpy (float32, as the cosines are), not per gap: a numpy scalar per gap cost more.
+    same = (sims.max(axis=1) >= ctx.thresholds["same_link"]).tolist() if sims is not None else None
     filled: dict[str, str] = {}
     for g, gap in enumerate(ctx.gaps):
         if gap in strong:
             filled[gap] = gap
-        elif best is not None and best[g] >= ctx.thresholds["same_link"]:
+        elif same is not None and same[g]:
             filled[gap] = links[int(sims[g].argmax())].text
         elif g < len(ctx.gap_needs) and ctx.gap_needs[g] in answered:
             filled[gap] = answered[ctx.gap_needs[g]]
