@@ -100,8 +100,9 @@ def compare(old: Path, new: Path, tol: float) -> int:
                     {k: j[k] for k in ("criteria", "pairs", "gaps_filled", "sentence")}:
                 explained += 1
                 problems.append(f"{where}: {i['id']} explanation differs")
-    items = sum(len(x["items"]) for x in a)
-    print(f"{len(a)} finds, {items} ranked results compared: {order} rankings differ, {score} scores differ "
+    n = min(len(a), len(b))
+    items = sum(len(x["items"]) for x in a[:n])
+    print(f"{n} finds, {items} ranked results compared: {order} rankings differ, {score} scores differ "
           f"by more than {tol}, {explained} explanations differ")
     for p in problems[:30]:
         print("  " + p)
