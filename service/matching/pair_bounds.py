@@ -43,9 +43,14 @@ def may_pair(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     langs = {pid: their_language(ctx, docs[pid], texts[pid]) for pid in texts}
     floor, peer_floor = ctx.floor, ctx.thresholds["peer_floor"]
 
+    by_lang: dict[str | None, list[float]] = {}  # most candidates share a language: once per language
+
     def pulls(pid: str) -> list[float]:  # per buying need, as _offer_pairs takes it off
-        got = need_offer_pulls(ctx, ctx.need_languages, langs[pid])
-        return [got[i] if i < len(got) else 0.0 for i in buying]
+        lang = langs[pid]
+        if lang not in by_lang:
+            got = need_offer_pulls(ctx, ctx.need_languages, lang)
+            by_lang[lang] = [got[i] if i < len(got) else 0.0 for i in buying]
+        return by_lang[lang]
 
     def backs(pid: str) -> list[float]:  # per need, as _request_pairs gives it back
         return peer_pulls(ctx, langs[pid])
@@ -94,7 +99,7 @@ def _reach(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts], rol
         return {}
     sims = ours @ theirs.T
     if sign < 0:  # need→offer cosines: the candidate's hubness is taken off
-        sims = sims - np.concatenate([hubness_of(ctx, texts[pid], role) for pid in ids])[None, :]
+        sims = sims - _hubs(ctx, texts, ids, role)[None, :]
     best = np.maximum.reduceat(sims, starts, axis=1)  # (ours, candidates)
     if offsets is not None:
         shift = np.array([offsets(pid) for pid in ids], dtype=np.float64).T
@@ -109,6 +114,17 @@ def _reach_back(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts]
     ids, theirs, starts = stack
     if theirs is None:
         return {}
-    sims = theirs @ ours.T - np.concatenate([hubness_of(ctx, texts[pid], "request") for pid in ids])[:, None]
+    sims = theirs @ ours.T - _hubs(ctx, texts, ids, "request")[:, None]
     top = np.maximum.reduceat(sims.max(axis=1), starts)
     return dict(zip(ids, (top > floor - _slack(ours, theirs)).tolist()))
+
+
+def _hubs(ctx: SeekerContext, texts: dict[str, CandidateTexts], ids: list[str], role: str) -> np.ndarray:
+    """`hubness_of` of the candidates' `role` texts, one after the other: from the values
+    warm_hubness cached, the model's usual value taken off once for all."""
+    center = ctx.thresholds.get("hub_center")
+    key = ("hub", ctx.languages.vocabulary, role) if center and ctx.languages is not None else None
+    cached = [texts[pid].derived.memo.get(key) for pid in ids] if key is not None else []
+    if key is None or any(c is None for c in cached):
+        return np.concatenate([hubness_of(ctx, texts[pid], role) for pid in ids])
+    return np.concatenate(cached) - center
