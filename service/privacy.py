@@ -39,7 +39,10 @@ def visible_view(doc: dict[str, Any], audience: str = "public") -> dict[str, Any
 def matchable_view(doc: dict[str, Any]) -> dict[str, Any]:
     """What matching, search and filters may use of a profile they do not act for: every field
     but the private ones (the visibility settings stay, scoring reads them)."""
-    return {key: value for key, value in doc.items() if key == "visibility" or can_see(doc, key, "members")}
+    # `can_see` for every field, read the other way round: only the few fields with a level are looked at.
+    hidden = {key for key, level in (doc.get("visibility") or {}).items()
+              if level not in ALLOWED["members"] and key not in ALWAYS_SHOWN and key != "visibility"}
+    return {key: value for key, value in doc.items() if key not in hidden} if hidden else dict(doc)
 
 
 def usable_in_matching(doc: dict[str, Any], name: str) -> bool:

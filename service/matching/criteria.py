@@ -49,10 +49,12 @@ def best_per_need(pairs: Iterable[Pair]) -> dict[int, Pair]:
 
 
 def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
-                    n_backward_needs: int, use_forward: bool = True, use_backward: bool = False) -> Criterion:
+                    n_backward_needs: int, use_forward: bool = True, use_backward: bool = False,
+                    explain: bool = True) -> Criterion:
     """How well their offers answer our needs (and ours theirs, for reciprocal cooperation).
     The best answered need weighs most, so one strong answer is not averaged away by the
-    seeker's other needs; breadth over all needs adds the rest."""
+    seeker's other needs; breadth over all needs adds the rest. `explain` False: no reason (the
+    score and the pairs shown are the same)."""
 
     def side(pairs: list[Pair], needs: int) -> tuple[float, list[Pair]]:
         best = best_per_need(pairs)
@@ -72,7 +74,7 @@ def complementarity(forward: list[Pair], backward: list[Pair], n_needs: int,
     primary = "forward" if fwd_pairs else "backward"
     shown = sorted((p for p in fwd_pairs + bwd_pairs if p.similarity > 0),
                    key=lambda p: (not p.answers, p.direction != primary, -p.similarity))[:4]
-    return Criterion(score, _reason(shown), {"pairs": shown})
+    return Criterion(score, _reason(shown) if explain else None, {"pairs": shown})
 
 
 def _reason(shown: list[Pair]) -> str | None:
@@ -100,22 +102,25 @@ def pair_reason(pair: Pair) -> str:
 
 
 def gap_filling(gaps: dict[str, tuple[str, bool]], strong: set[str] | dict[str, str], cfg: dict[str, float],
-                label: Any = str) -> Criterion:
+                label: Any = str, explain: bool = True) -> Criterion:
     """`gaps`: link -> (status missing|weak, strategic); `strong`: the links the candidate is strong
-    on, or (links matched by meaning) each gap it fills -> the candidate's own label for it."""
+    on, or (links matched by meaning) each gap it fills -> the candidate's own label for it.
+    `explain` False: no reason (the same score and links filled)."""
     if not gaps:
         return Criterion(0.0)
 
     def value(status: str, strategic: bool) -> float:
         return cfg.get(status, 0.0) + (cfg.get("strategic_bonus", 0.0) if strategic else 0.0)
 
-    total = sum(value(*g) for g in gaps.values())
     filled = [link for link in gaps if link in strong]
     if not filled:
         return Criterion(0.0, None, {"filled": []})
+    total = sum(value(*g) for g in gaps.values())
     got = sum(value(*gaps[link]) for link in filled)
     # Filling two missing links is a full score; a long list of gaps does not dilute one fill.
     score = min(1.0, got / min(total, 2.0 * cfg.get("missing", 1.0)))
+    if not explain:
+        return Criterion(score, None, {"filled": filled})
     names = []
     for link in filled:
         theirs = strong.get(link) if isinstance(strong, dict) else None
@@ -136,8 +141,9 @@ def distance_km(a: list[float], b: list[float]) -> float:
 
 
 def cross_border(seeker_country: str | None, country: str, seeker_langs: set[str], langs: set[str],
-                 countries: dict[str, dict[str, Any]], cfg: dict[str, float]) -> Criterion:
-    """Foreign partners score; distance and the lack of a common language are costs."""
+                 countries: dict[str, dict[str, Any]], cfg: dict[str, float], explain: bool = True) -> Criterion:
+    """Foreign partners score; distance and the lack of a common language are costs. `explain`
+    False: no reason (the same score)."""
     if not seeker_country or seeker_country == country:
         return Criterion(0.0, None, {"foreign": False})
     here, there = countries.get(seeker_country), countries.get(country)
@@ -152,6 +158,8 @@ def cross_border(seeker_country: str | None, country: str, seeker_langs: set[str
     language = 1.0 if common - {"en"} else 0.7 if "en" in common else 0.3
     weight = cfg.get("language_weight", 0.4)
     score = (1 - weight) * closeness + weight * language
+    if not explain:
+        return Criterion(score, None, {"foreign": True, "km": km, "common_languages": sorted(common)})
     where = (Phrase(N_("foreign partner in %(country)s, %(km)s km"), country=country, km=f"{km:.0f}")
              if km is not None else Phrase(N_("foreign partner in %(country)s"), country=country))
     reason = (Phrase(N_("%(where)s, common language %(languages)s"), where=where, languages="/".join(sorted(common)))

@@ -12,16 +12,18 @@ from service.embeddings import Embedder
 from service.errors import InvalidRequestError
 from service.index.base import KnnSearch, ProfileFilter, ProfileIndex, ProfileRecord
 from service.links import link_vocabulary
-from service.matching.candidate_texts import candidate_texts
+from service.matching.candidate_texts import candidate_texts_many
 from service.matching.coverage import MAX_MEMBERS_READ, Coverage
 from service.matching.disclosure import candidate_views, restricted_seeker, retrieved_openly
 from service.matching.explain import sentence
 from service.matching.filters import MatchRequest, index_filter, passes
 from service.matching.free_text import sells as is_selling
 from service.matching.gap_vectors import gap_vectors
+from service.matching.hubness import warm_hubness
 from service.matching.hybrid import fuse, lexical_k
 from service.matching.language import Languages
-from service.matching.scoring import SeekerContext, score_candidate, warm_hubness
+from service.matching.pair_bounds import may_pair
+from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
 from service.privacy import visible_view
 
@@ -77,15 +79,17 @@ class Matcher:
                 if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
                 and passes(docs[cid], req, self.domain.cooperation_types)]
         items = read.items
-        texts = {cid: candidate_texts(cid, items.get(cid, [])) for cid in kept}
+        texts = candidate_texts_many(items, kept)
         warm_hubness(ctx, list(texts.values()))
+        may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid]), cid)
-                         for cid in kept),
+        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], False, may[cid]),
+                          cid) for cid in kept),
                         key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
-        # Views and sentences only for the page asked for.
-        page = scored[req.offset : req.offset + req.limit]
+        # Reasons, views and sentences only for the page asked for (the same scores, explained).
+        page = [(score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid]), cid)
+                for _, cid in scored[req.offset : req.offset + req.limit]]
         matches = [self._match(req, docs[cid], result, ctx) for result, cid in page]
         return MatchPage(
             seeker={"kind": seeker.kind, "id": seeker.id, "name": seeker.name, "country": seeker.country,

@@ -11,7 +11,9 @@ from service.matching import criteria as c
 from service.matching.candidate_texts import CandidateTexts, candidate_texts
 from service.matching.coverage import Coverage, member_links
 from service.matching.free_text import sells
+from service.matching.hubness import hubness, hubness_of
 from service.matching.language import pair_offset
+from service.matching.pair_bounds import ANY_PAIR, MayPair
 from service.matching.seeker import Seeker
 from service.matching.weights import CRITERIA, PENALTY
 from service.privacy import usable_in_matching
@@ -87,93 +89,71 @@ def _peer_pull(ctx: SeekerContext) -> float:
     return ctx.thresholds.get("peer_pull", ctx.pull)
 
 
+def need_offer_pulls(ctx: SeekerContext, need_langs: list[str | None], offer_lang: str | None) -> list[float]:
+    """Per need: the raw cosine its language and the offer's add to a need→offer pair."""
+    return ctx.once(("pulls", tuple(need_langs), offer_lang),
+                    lambda: [pair_offset(ctx.offsets, ctx.pull, lang, offer_lang) for lang in need_langs])
+
+
+def peer_pulls(ctx: SeekerContext, their_lang: str | None) -> list[float]:
+    """Per seeker need: the raw cosine given back to its pairs with requests in `their_lang`."""
+    peer_pull = _peer_pull(ctx)
+    return ctx.once(("peer_pull", their_lang), lambda: [
+        peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
+        else 0.0 for i in range(len(ctx.seeker.needs))])
+
+
 def _peer(ctx: SeekerContext, raw: float) -> float:
     return c.calibrate(raw, ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"])
-
-
-def hubness(ctx: SeekerContext, vectors: np.ndarray) -> np.ndarray:
-    """How far each text sits above the typical text in closeness to everything (mean cosine to
-    its 10 nearest template labels, all languages, minus the model's usual value): a "hub" that
-    resembles every need is no answer to each of them. Zero when not calibrated for the model."""
-    center = ctx.thresholds.get("hub_center")
-    if not center or ctx.languages is None or not len(vectors):
-        return np.zeros(len(vectors), dtype=np.float32)
-    return _closeness(ctx.languages.vocabulary, vectors) - center
-
-
-def _closeness(vocabulary: Any, vectors: np.ndarray) -> np.ndarray:
-    refs = vocabulary.vectors.reshape(-1, vectors.shape[1])
-    sims = vectors @ refs.T
-    return np.partition(sims, -HUB_K, axis=1)[:, -HUB_K:].mean(axis=1)
-
-
-def _hubness_of(ctx: SeekerContext, texts: CandidateTexts, role: str) -> np.ndarray:
-    """`hubness` of all the candidate's offers or requests: it depends only on their stored
-    vectors, so it is computed once per process and model (candidate_texts cache)."""
-    vectors = texts.offer_vecs if role == "offer" else texts.request_vecs
-    center = ctx.thresholds.get("hub_center")
-    if vectors is None or not center or ctx.languages is None or not len(vectors):
-        return np.zeros(0 if vectors is None else len(vectors), dtype=np.float32)
-    vocabulary = ctx.languages.vocabulary
-    return texts.cached(("hub", vocabulary, role), lambda: _closeness(vocabulary, vectors)) - center
-
-
-HUB_K = 10
-
-
-def warm_hubness(ctx: SeekerContext, many: list[CandidateTexts]) -> None:
-    """`_hubness_of` for every candidate of a search whose values are not cached yet, with one
-    matrix product per role: per candidate, numpy's call overhead cost more than the product."""
-    center = ctx.thresholds.get("hub_center")
-    if not center or ctx.languages is None:
-        return
-    vocabulary = ctx.languages.vocabulary
-    for role in ("offer", "request"):
-        key = ("hub", vocabulary, role)
-        todo = [(t, v) for t in many if key not in t.derived.memo
-                and (v := t.offer_vecs if role == "offer" else t.request_vecs) is not None and len(v)]
-        if not todo:
-            continue
-        close = _closeness(vocabulary, np.concatenate([v for _, v in todo]))
-        at = 0
-        for texts, vectors in todo:
-            texts.derived.memo[key] = close[at : at + len(vectors)]
-            at += len(vectors)
 
 
 def _offer_pairs(ctx: SeekerContext, needs: list[tuple[int, dict[str, Any]]], need_vecs: np.ndarray,
                  offers: list[Any], offer_vecs: np.ndarray | None, direction: str,
                  languages: tuple[list[str | None], str | None], hub: np.ndarray | None = None) -> list[c.Pair]:
-    """Needs against offers (query→passage cosines), same-language pull and hubness given back.
+    """Needs against offers (query→passage cosines), same-language pull and hubness given back:
+    per need, its best pair (the first of equals), the only one scoring and reasons use (through
+    criteria.best_per_need; an answering pair, when the need has one, is among its best).
     `hub`: the candidate side's hubness when already known (its offers forward, its needs backward).
     The cells are few (a seeker has a handful of needs, a candidate of offers): a plain loop over
     them costs less than numpy's per-call overhead on such small arrays (bench_scoring)."""
     if offer_vecs is None or not needs:
         return []
-    chosen = need_vecs[[i for i, _ in needs]]
+    rows = [i for i, _ in needs]
+    # Forward, the rows are the seeker's needs, mostly the same ones for every candidate of a search.
+    chosen = (ctx.once(("need_rows", tuple(rows)), lambda: need_vecs[rows]) if direction == "forward"
+              else need_vecs if len(rows) == len(need_vecs) else need_vecs[rows])
     sims = chosen @ offer_vecs.T
     # The candidate's side is corrected for hubness: its offers (forward), its needs (backward).
     if hub is None:
         hub = hubness(ctx, offer_vecs if direction == "forward" else chosen)
     sims = (sims - (hub[None, :] if direction == "forward" else hub[:, None])).tolist()
     need_langs, offer_lang = languages
-    offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
+    pulls = need_offer_pulls(ctx, need_langs, offer_lang)
     floor, ceiling, answers = ctx.floor, ctx.ceiling, ctx.thresholds["answers"]
+    span = ceiling - floor  # c.calibrate, inlined: it runs for every cell above the floor
+    offer_types = None
     pairs = []
     for row, (i, need) in zip(sims, needs):
+        pull = pulls[i] if i < len(pulls) else 0.0  # a need without a language: no offset
+        if max(row) - pull <= floor:  # the whole row calibrates to 0 (most rows)
+            continue
+        if offer_types is None:
+            offer_types = [offer.type if isinstance(offer, Item) else offer.get("type") for offer in offers]
         allowed = ctx.coop.get(need.get("type") or "", {}).get("answered_by") or []  # a preference:
         # open-world offer types are often loose, so another type is discounted, not excluded
-        pull = pair_offset(ctx.offsets, ctx.pull, need_langs[i] if i < len(need_langs) else None, offer_lang)
+        best, best_j, best_raw = 0.0, -1, 0.0
         for j, cosine in enumerate(row):
             if cosine - pull <= floor:  # at or below the floor whatever the type: no pair (most cells)
                 continue
             offer_type = offer_types[j]
             raw = cosine - pull - (OTHER_TYPE if allowed and offer_type and offer_type not in allowed else 0.0)
-            sim = c.calibrate(raw, floor, ceiling)
-            if sim > 0:
-                offer = offers[j]
-                text = offer.text if isinstance(offer, Item) else offer["text"]
-                pairs.append(c.Pair(need["text"], text, sim, direction, i, raw >= answers))
+            sim = min(1.0, max(0.0, (raw - floor) / span))
+            if sim > best:  # the first best, as criteria.best_per_need keeps it
+                best, best_j, best_raw = sim, j, raw
+        if best_j >= 0:
+            offer = offers[best_j]
+            text = offer.text if isinstance(offer, Item) else offer["text"]
+            pairs.append(c.Pair(need["text"], text, best, direction, i, best_raw >= answers))
     return pairs
 
 
@@ -203,14 +183,13 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
         their_sells = [_sells(ctx, req.type, req.text) for req in requests]
     sims = s.need_vectors @ request_vecs.T
     # Across languages the same request scores lower by the measured pull: give it back.
-    peer_pull = _peer_pull(ctx)
-    back = ctx.once(("peer_pull", their_lang), lambda: [
-        peer_pull if their_lang and i < len(ctx.need_languages) and ctx.need_languages[i] not in (None, their_lang)
-        else 0.0 for i in range(len(s.needs))])
+    back = peer_pulls(ctx, their_lang)
     rows = sims.tolist()
     peer_floor = ctx.thresholds["peer_floor"]
     for i, need in enumerate(s.needs):
         row, pull = rows[i], back[i]
+        if max(row) + pull <= peer_floor:  # the whole row calibrates to 0 (most rows)
+            continue
         for j, req in enumerate(requests):
             if row[j] + pull <= peer_floor:  # calibrates to 0: no pair, no rivalry (most cells)
                 continue
@@ -230,33 +209,37 @@ def _request_pairs(ctx: SeekerContext, requests: list[Item], request_vecs: np.nd
 
 
 def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], coverage: Coverage,
-                    texts: CandidateTexts | None = None) -> Scored:
-    """`texts`: the candidate's `candidate_texts`, when the caller already made them."""
+                    texts: CandidateTexts | None = None, explain: bool = True, may: MayPair | None = None) -> Scored:
+    """`texts`: the candidate's `candidate_texts`, when the caller already made them. `explain`
+    False: the same score, evidence, pairs and gaps filled, without the criteria table and its
+    reasons (which only the page's results show). `may`: the kinds of pairs the candidate can have
+    at all (pair_bounds), the others are not looked for."""
     s = ctx.seeker
     texts = texts or candidate_texts(doc.get("id"), items)
     # Private needs/offers stay out of matching.
     offers, offer_vecs = (texts.offers, texts.offer_vecs) if usable_in_matching(doc, "offers") else ([], None)
     requests, request_vecs = (texts.requests, texts.request_vecs) if usable_in_matching(doc, "requests") else ([], None)
-    their_lang = _their_language(ctx, doc, texts)
+    their_lang = their_language(ctx, doc, texts)
     their_sells = _request_sells(ctx, texts) if requests else []
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
-    reqs = _request_pairs(ctx, requests, request_vecs, their_lang, their_sells)
+    may = may or ANY_PAIR
+    reqs = _request_pairs(ctx, requests, request_vecs, their_lang, their_sells) if may.requests else _Requests()
     # Another buyer of what we seek does not answer that need, and what they seek like us is no
     # need of theirs we answer (issue #11 point 5): those pairs are left out, the rivalry counts.
     n_buying = len(buying)  # breadth still counts every need
     ours_shared, theirs_shared = {k for k, _ in reqs.shared}, {k for _, k in reqs.shared}
     buying = [(i, n) for i, n in buying if i not in ours_shared]
     forward = _offer_pairs(ctx, buying, s.need_vectors, offers, offer_vecs, "forward",
-                           (ctx.need_languages, their_lang),
-                           _hubness_of(ctx, texts, "offer")) if ctx.use_forward and buying and offers else []
+                           (ctx.need_languages, their_lang), hubness_of(ctx, texts, "offer")) \
+        if ctx.use_forward and buying and offers and may.forward else []
     forward += reqs.forward if ctx.use_forward else []
     rival, rival_example, req_backward = reqs.rival, reqs.example, reqs.backward
     backward: list[c.Pair] = []
     their_buying = [(j, {"text": r.text, "type": r.type}) for j, r in enumerate(requests) if not their_sells[j]]
     n_their_buying = len(their_buying)
     their_buying = [(j, r) for j, r in their_buying if j not in theirs_shared]
-    if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None:
-        hub = _hubness_of(ctx, texts, "request")[[j for j, _ in their_buying]]
+    if ctx.use_backward and their_buying and len(s.offers) and request_vecs is not None and may.backward:
+        hub = hubness_of(ctx, texts, "request")[[j for j, _ in their_buying]]
         backward = _offer_pairs(ctx, their_buying, request_vecs, s.offers, s.offer_vectors, "backward", ([], None),
                                 hub)
     backward += req_backward if ctx.use_backward else []
@@ -264,9 +247,9 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
-                                             ctx.use_forward, ctx.use_backward),
-        "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label),
-        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or [])),
+                                             ctx.use_forward, ctx.use_backward, explain),
+        "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label, explain),
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
         "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
         "scope": _scope(ctx, doc, strong, coverage),
         "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
@@ -275,16 +258,21 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
-        penalty = _rivalry(ctx, strong, texts, offers, offer_vecs, rival, rival_example, bool(reqs.shared))
+        penalty = _rivalry(ctx, strong, texts, offers, offer_vecs if may.offers else None, rival, rival_example,
+                           bool(reqs.shared))
+    shares = _shares(ctx)
+    # The score adds up the table's rounded contributions, in the table's order.
+    contributions = [round(weight * results[name].score, 4) for name, weight, _ in shares]
+    contributions.append(round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4))
+    score = round(sum(contributions), 4)
     table: dict[str, dict[str, Any]] = {}
-    for name, weight, shown in _shares(ctx):
-        crit = results[name]
-        table[name] = {"score": round(crit.score, 4), "weight": shown,
-                       "contribution": round(weight * crit.score, 4), "reason": crit.reason}
-    table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
-                      "contribution": round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4),
-                      "reason": penalty.reason}
-    score = round(sum(v["contribution"] for v in table.values()), 4)
+    if explain:
+        for (name, _, shown), contribution in zip(shares, contributions):
+            crit = results[name]
+            table[name] = {"score": round(crit.score, 4), "weight": shown, "contribution": contribution,
+                           "reason": crit.reason}
+        table[PENALTY] = {"score": round(penalty.score, 4), "weight": ctx.weights.get(PENALTY, 0.0),
+                          "contribution": contributions[-1], "reason": penalty.reason}
     pairs = results["complementarity"].details.get("pairs", [])
     gaps_filled = results["gap_filling"].details.get("filled", [])
     # A clear competitor or other buyer brings no evidence, whatever its wording.
@@ -301,12 +289,13 @@ def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
     return ctx.once("shares", shares)
 
 
-def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str]) -> c.Criterion:
+def _cross_border(ctx: SeekerContext, country: str | None, languages: frozenset[str],
+                  explain: bool = True) -> c.Criterion:
     """The same for every candidate of one country and languages: computed once per search."""
     s = ctx.seeker
-    return ctx.once(("cross_border", country, languages), lambda: c.cross_border(
+    return ctx.once(("cross_border", country, languages, explain), lambda: c.cross_border(
         s.country, country, set(s.doc.get("languages") or []), set(languages), ctx.countries,
-        ctx.cfg["cross_border"]))
+        ctx.cfg["cross_border"], explain))
 
 
 RIVAL_AT = 0.5  # rivalry from which a candidate counts as a competitor or another buyer
@@ -339,12 +328,13 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
         # and winemaking). Meaning decides only where one side is a free label.
         known = ctx.once("known_gaps", lambda: np.array([gap in ctx.known_links for gap in ctx.gaps], dtype=bool))
         sims = np.where(known[:, None] & texts.derived.link_keyed[None, :], -1.0, sims)
-    best = sims.max(axis=1) if sims is not None else None
+    # Compared in numpy (float32, as the cosines are), not per gap: a numpy scalar per gap cost more.
+    same = (sims.max(axis=1) >= ctx.thresholds["same_link"]).tolist() if sims is not None else None
     filled: dict[str, str] = {}
     for g, gap in enumerate(ctx.gaps):
         if gap in strong:
             filled[gap] = gap
-        elif best is not None and best[g] >= ctx.thresholds["same_link"]:
+        elif same is not None and same[g]:
             filled[gap] = links[int(sims[g].argmax())].text
         elif g < len(ctx.gap_needs) and ctx.gap_needs[g] in answered:
             filled[gap] = answered[ctx.gap_needs[g]]
@@ -374,7 +364,7 @@ def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers
                                 also_seek)
 
 
-def _their_language(ctx: SeekerContext, doc: dict[str, Any], texts: CandidateTexts) -> str | None:
+def their_language(ctx: SeekerContext, doc: dict[str, Any], texts: CandidateTexts) -> str | None:
     if ctx.languages is None:
         return None
     return ctx.languages.of_profile(doc, texts.profile, texts.derived.memo)

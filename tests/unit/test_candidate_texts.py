@@ -7,7 +7,8 @@ import pytest
 
 from service.index.base import Item
 from service.matching import candidate_texts as ct
-from service.matching.scoring import SeekerContext, _hubness_of, _request_sells, hubness
+from service.matching.hubness import hubness, hubness_of
+from service.matching.scoring import SeekerContext, _request_sells
 
 
 class Vocabulary:
@@ -64,9 +65,9 @@ def test_a_changed_vector_gets_fresh_hubness(rng: np.random.Generator) -> None:
     vocabulary = Vocabulary(unit(rng, 30).reshape(2, 15, 8))
     ctx = context(vocabulary)
     old, new = unit(rng, 2), unit(rng, 2)
-    before = _hubness_of(ctx, ct.candidate_texts("m1", profile(old)), "offer")
+    before = hubness_of(ctx, ct.candidate_texts("m1", profile(old)), "offer")
     np.testing.assert_array_equal(before, hubness(ctx, old))
-    after = _hubness_of(ctx, ct.candidate_texts("m1", profile(new)), "offer")  # same id, new wording
+    after = hubness_of(ctx, ct.candidate_texts("m1", profile(new)), "offer")  # same id, new wording
     np.testing.assert_array_equal(after, hubness(ctx, new))
     assert not np.array_equal(before, after)
 
@@ -95,8 +96,8 @@ def test_hubness_is_per_vocabulary(rng: np.random.Generator) -> None:
     vectors = unit(rng, 2)
     one, two = Vocabulary(unit(rng, 12).reshape(1, 12, 8)), Vocabulary(unit(rng, 12).reshape(1, 12, 8))
     texts = ct.candidate_texts("m1", profile(vectors))
-    np.testing.assert_array_equal(_hubness_of(context(one), texts, "offer"), hubness(context(one), vectors))
-    np.testing.assert_array_equal(_hubness_of(context(two), texts, "offer"), hubness(context(two), vectors))
+    np.testing.assert_array_equal(hubness_of(context(one), texts, "offer"), hubness(context(one), vectors))
+    np.testing.assert_array_equal(hubness_of(context(two), texts, "offer"), hubness(context(two), vectors))
 
 
 def test_the_cache_is_bounded(rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,3 +110,21 @@ def test_the_cache_is_bounded(rng: np.random.Generator, monkeypatch: pytest.Monk
 def test_an_unstored_profile_is_not_cached(rng: np.random.Generator) -> None:
     ct.candidate_texts(None, profile(unit(rng, 1)))
     assert len(ct.CACHE) == 0
+
+
+def test_many_candidates_stacked_at_once_give_what_each_alone_gives(rng: np.random.Generator) -> None:
+    items = {"m1": profile(unit(rng, 3)), "m2": [], "m3": profile(unit(rng, 1))}
+    items["m3"].append(Item("request", 0, "we seek cork", unit(rng, 1)[0], "supply"))
+    many = ct.candidate_texts_many(items, ["m3", "m2", "m1", "m4"])
+    assert list(many) == ["m3", "m2", "m1", "m4"]
+    for pid in many:
+        alone = ct.candidate_texts(pid, items.get(pid, []))
+        assert many[pid].derived is alone.derived  # same cache entry: same digest
+        for role in ("offer_vecs", "request_vecs", "link_vecs"):
+            mine, theirs = getattr(many[pid], role), getattr(alone, role)
+            assert (mine is None) == (theirs is None)
+            if mine is not None:
+                assert np.array_equal(mine, theirs)
+        assert [it.text for it in many[pid].offers] == [it.text for it in alone.offers]
+        assert [it.text for it in many[pid].requests] == [it.text for it in alone.requests]
+    assert many["m2"].offer_vecs is None and many["m4"].requests == []

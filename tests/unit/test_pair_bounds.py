@@ -1,0 +1,76 @@
+"""pair_bounds.may_pair rules out only what cannot pair: scoring every candidate with its bounds
+gives exactly what scoring it without them gives, on cosines spread around every floor."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.index.base import Item
+from service.matching.candidate_texts import CACHE, candidate_texts_many
+from service.matching.coverage import Coverage
+from service.matching.pair_bounds import may_pair
+from service.matching.scoring import SeekerContext, score_candidate
+from service.matching.seeker import Seeker
+
+WEIGHTS = {"complementarity": 0.45, "gap_filling": 0.15, "cross_border": 0.1, "market_access": 0.1, "scope": 0.05,
+           "maturity": 0.0, "trust": 0.05, "capacity": 0.1, "competitor_penalty": 0.25}
+CFG = {"gap": {}, "cross_border": {}, "scope": {"ideal_offers": [1, 6]}, "capacity": {}}
+
+
+class Domain:
+    matching = {"gap": {}}
+    sectors: dict = {}
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def near(rng: np.random.Generator, anchor: np.ndarray, cosine: float) -> np.ndarray:
+    """A unit vector at about `cosine` from `anchor`."""
+    noise = unit(rng.normal(size=anchor.shape))
+    noise = unit(noise - (noise @ anchor) * anchor)
+    return unit(cosine * anchor + np.sqrt(max(0.0, 1 - cosine**2)) * noise)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    CACHE.clear()
+
+
+def test_bounded_scores_are_the_unbounded_ones() -> None:
+    rng = np.random.default_rng(3)
+    dims, n_needs = 32, 4
+    need_vecs = unit(rng.normal(size=(n_needs, dims)))
+    offer_vecs = unit(rng.normal(size=(2, dims)))
+    seeker = Seeker("members", "s1", {"country": "FR"}, [{"text": f"need {i}", "type": None, "link": None}
+                                                          for i in range(n_needs)], need_vecs,
+                    [{"text": f"offer {i}", "type": None} for i in range(2)], offer_vecs)
+    ctx = SeekerContext(seeker=seeker, search_type="members", target="members", weights=WEIGHTS, gaps={},
+                        strong=set(), use_forward=True, use_backward=True, commercial=True, floor=0.78,
+                        ceiling=0.92, cfg=CFG, coop={}, countries={},
+                        sells=[False, False, False, True],
+                        thresholds={"answers": 0.835, "peer_floor": 0.89, "peer_ceiling": 0.97, "same_link": 0.9})
+    items, docs = {}, {}
+    for k in range(300):  # each candidate's texts at cosines around the floors, some far below
+        level = rng.choice([0.2, 0.7, 0.77, 0.78, 0.79, 0.85, 0.88, 0.89, 0.9, 0.95])
+        own = [Item("offer", j, f"c{k} offer {j}",  # answering our needs, or like our offers (a rival)
+                    near(rng, need_vecs[rng.integers(n_needs)] if j % 2 == 0 else offer_vecs[rng.integers(2)],
+                         level), None)
+               for j in range(rng.integers(0, 3))]
+        own += [Item("request", j, f"c{k} request {j}",
+                     near(rng, (need_vecs if j % 2 else offer_vecs)[rng.integers(2)], level), None)
+                for j in range(rng.integers(0, 3))]
+        items[f"c{k}"] = own
+        docs[f"c{k}"] = {"id": f"c{k}", "country": "DE", "offers": [{"text": it.text} for it in own
+                                                                     if it.role == "offer"]}
+    texts = candidate_texts_many(items, list(items))
+    may = may_pair(ctx, docs, texts)
+    coverage = Coverage(None, Domain())  # type: ignore[arg-type]
+    for pid in items:
+        bounded = score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], False, may[pid])
+        assert bounded == score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], False), pid
+    # The bounds rule out something and keep something, or the test proves nothing.
+    for kind in ("forward", "backward", "requests", "offers"):
+        flags = [getattr(m, kind) for pid, m in may.items() if items[pid]]
+        assert any(flags) and not all(flags), kind
