@@ -56,7 +56,7 @@ def test_ics_and_printable_agenda_carry_the_match_reasons(app, client, services)
     text = descriptions(response.get_data())
     anodiser = text["B2B meeting: Oberflächen Müller AG"]
     lines = anodiser.splitlines()
-    assert lines[0].startswith("Meeting with Oberflächen Müller AG (large_company, DE)")
+    assert lines[0].startswith("Meeting with Oberflächen Müller AG (large company, DE)")
     assert any(line.startswith("Table: ") for line in lines)
     assert f"Why: {sentence}" in lines
     assert "Note: Vu sur votre stand l'an dernier" in lines
