@@ -84,14 +84,18 @@ class Matcher:
         may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        # Scored with their reasons in one pass: the reasons cost little beside the pairs, and
-        # scoring the page's results a second time cost the web pages (25-30 results) more than
-        # ranking without reasons saved (measured on the demo's cluster pages).
-        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], True, may[cid]),
-                          cid) for cid in kept),
+        # Reasons cost a tenth to a fifth of a candidate's scoring, and the page's best candidates
+        # cost the most to explain again: a page of an eighth of the candidates or more (the web
+        # pages' 25-30 results) is explained in the ranking pass, a short one (the API's 10 of 150)
+        # ranked without reasons, then explained. The scores are the same either way.
+        explain_all = req.limit * 8 >= len(kept)
+        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], explain_all,
+                                          may[cid]), cid) for cid in kept),
                         key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
         # Views and sentences only for the page asked for.
         page = scored[req.offset : req.offset + req.limit]
+        if not explain_all:
+            page = [(score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid]), cid) for _, cid in page]
         matches = [self._match(req, docs[cid], result, ctx) for result, cid in page]
         return MatchPage(
             seeker={"kind": seeker.kind, "id": seeker.id, "name": seeker.name, "country": seeker.country,
