@@ -133,21 +133,23 @@ class DomainConfig:
         return self._link_lookup.get(sector, {}).get(fold(name))
 
     def link_label(self, sector: str | None, key: str, lang: str = "en") -> str:
-        found = self.sectors.get(sector or "")
-        if found and key in found.link_keys():
-            return found.link_label(key, lang)
-        for other in self.sectors.values():
-            if key in other.link_keys():
-                return other.link_label(key, lang)
-        return key.replace("_", " ")
+        link = self._template_link(sector, key)
+        if link is None:
+            return key.replace("_", " ")
+        return link["labels"].get(lang) or link["labels"].get("en") or key
 
     def link_name(self, sector: str | None, key: str) -> str:
         """A link's label that pages, agendas and e-mails can show in their reader's language."""
+        link = self._template_link(sector, key)
+        return key.replace("_", " ") if link is None else Named(link["labels"], key)
+
+    def _template_link(self, sector: str | None, key: str) -> dict[str, Any] | None:
+        """The template link `key`, looked for in `sector` first, then in every sector."""
         for found in ([self.sectors[sector]] if sector in self.sectors else []) + list(self.sectors.values()):
             for link in found.links:
                 if link["key"] == key:
-                    return Named(link["labels"], key)
-        return key.replace("_", " ")
+                    return link
+        return None
 
 
 def _load_yaml(path: Path, schema: Schema) -> dict[str, Any]:
