@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # the matcher (numpy, scoring) loads only where a page matche
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 32 * 1024 * 1024  # per process
-# A miss ranks this many at least, so the smaller pages asking the same search (the value chain's
-# 20, partner search's 25, the consortium builder's 90) are slices of one entry.
-POOL = 90
+# A miss ranks this many at least, so the pages asking the same search (the value chain's 20,
+# partner search's 25) are slices of one entry. Not more: each kept result costs its view,
+# sentence and pickling on the first view after a data change (the consortium builder's 90 rank
+# on their own).
+POOL = 30
 
 
 def data_version(index: Any) -> str | None:

@@ -23,8 +23,9 @@ from service.index.base import (
     ProfileRecord,
     Retrieved,
 )
+from service.index.candidate_cache import CandidateCache
 from service.index.kind_state import KindState
-from service.index.sqlite_store import SqliteStore
+from service.index.sqlite_store import SqliteStore, loads
 from service.index.vectors import VectorSet, spare_rows
 from service.vocab import ProfileKind
 
@@ -51,6 +52,7 @@ class EmbeddedIndex:
         self._vectors: dict[tuple[str, str], VectorSet] = {}
         self._seq = self._seq_loaded = 0  # the change-log position of the mirror, and of its snapshot
         self._graphs_built = False
+        self._candidates = CandidateCache()  # rows of candidates read before, until they change
         self._lock = threading.RLock()
 
     def after_fork(self) -> None:
@@ -179,7 +181,18 @@ class EmbeddedIndex:
         return ProfileRecord(doc, self.items(kind, id) if doc is not None else [])
 
     def read_candidates(self, kind: str, ids: Sequence[str], members_cap: int) -> CandidateRecords:
-        return CandidateRecords(self.get_many(kind, ids), self.items_many(kind, ids))
+        """From the candidate cache where it holds them; the others read in one query each for
+        docs and items. The sync first drops whatever another process changed."""
+        self._sync()
+        with self._lock:  # a sync between a read and its put could leave an older row cached
+            found, missing = self._candidates.get(kind, ids)
+            if missing:
+                texts = self.store.doc_texts(kind, missing)
+                items = self.store.items_many(kind, [pid for pid in missing if pid in texts])
+                for pid, text in texts.items():
+                    found[pid] = (text, self._candidates.put(kind, pid, text, items[pid]))
+        rows = [(pid, found[pid]) for pid in ids if pid in found]
+        return CandidateRecords({pid: loads(text) for pid, (text, _) in rows}, {pid: its for pid, (_, its) in rows})
 
     def health(self) -> dict[str, Any]:
         counts = {kind: self.count(kind) for kind in KINDS}
@@ -207,6 +220,7 @@ class EmbeddedIndex:
                     by_kind.setdefault(kind, []).append(pid)
                 for kind, ids in by_kind.items():
                     self._reload(kind, ids)
+                    self._candidates.drop(kind, ids)
             self._seq = last
             stale = self._seq_loaded == 0 or self._graphs_built or len(changed) >= REPLAY_MAX
             if first and stale and self._snapshot_worth():
@@ -236,6 +250,7 @@ class EmbeddedIndex:
         """Everything from the store in one read per kind (a restart, or a truncated change log)."""
         self._state = {kind: KindState() for kind in KINDS}
         self._vectors = {}
+        self._candidates.clear()
         self._seq_loaded = 0
         for kind in KINDS:
             self._read_profiles(kind)

@@ -3,6 +3,7 @@
 agenda); p50/p95/max latency per page against the 200 ms target.
 
     python -m tests.bench.bench_web [--data-dir DIR] [--requests 40] [--workers 2] [--port N]
+                                    [--pages /app/cluster,/print/]
 
 Each page is timed twice: "repeat", views after the first (what the per-process match cache,
 service/match_cache.py, serves), and "first", views that each follow a write to the store (one
@@ -152,7 +153,8 @@ def timed(session: requests.Session, url: str, count: int, before: Any = None) -
 
 
 def run_bench(data_dir: Path | None = None, count: int = 40, workers: int = 2,
-              port: int | None = None) -> list[dict[str, Any]]:
+              port: int | None = None, only: list[str] | None = None) -> list[dict[str, Any]]:
+    """`only`: time just the pages whose path contains one of these strings."""
     from service.web.demo import DEMO_EVENT
 
     embedder = get_embedder()
@@ -168,6 +170,8 @@ def run_bench(data_dir: Path | None = None, count: int = 40, workers: int = 2,
         for role, paths in pages(DEMO_EVENT, links["meeting"]).items():
             session = sign_in(base, links[role]) if role in links else requests.Session()
             for path in paths:
+                if only and not any(part in path for part in only):
+                    continue
                 for _ in range(2 * workers):  # warm every worker (first model and vector loads)
                     session.get(base + path, timeout=120)
                 row: dict[str, Any] = {"role": role, "page": path, "errors": 0}
@@ -188,9 +192,10 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=None, help="default: a free one")
+    ap.add_argument("--pages", default="", help="comma-separated parts of the paths to time (default: all)")
     a = ap.parse_args()
     print(f"load average before: {load_average()}")
-    rows = run_bench(a.data_dir, a.requests, a.workers, a.port)
+    rows = run_bench(a.data_dir, a.requests, a.workers, a.port, [p for p in a.pages.split(",") if p])
     print(f"load average after: {load_average()}")
     print("| role | page | first view p50 / p95 / max ms | repeat view p50 / p95 / max ms | errors "
           f"| first p95 ≤ {ms(TARGET_S)} | repeat p95 ≤ {ms(TARGET_S)} |")
