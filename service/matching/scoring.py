@@ -244,7 +244,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
                                 hub)
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
+    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts, may.gap_links)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward, explain),
@@ -259,7 +259,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
         penalty = _rivalry(ctx, strong, texts, offers, offer_vecs if may.offers else None, rival, rival_example,
-                           bool(reqs.shared))
+                           bool(reqs.shared), may.strong_links)
     shares = _shares(ctx)
     # The score adds up the table's rounded contributions, in the table's order.
     contributions = [round(weight * results[name].score, 4) for name, weight, _ in shares]
@@ -312,16 +312,18 @@ def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, s
 
 
 def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
-                 answered: dict[int, str], texts: CandidateTexts | None = None) -> dict[str, str]:
+                 answered: dict[int, str], texts: CandidateTexts | None = None, same_possible: bool = True,
+                 ) -> dict[str, str]:
     """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
     strong link of theirs that the model reads as the same link, or an offer that answers the
     seeker's need naming the gap. Offers are not compared with link labels directly: a short
-    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py)."""
+    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py).
+    `same_possible` False: no strong link of theirs can reach `same_link` (pair_bounds)."""
     if not ctx.gaps:
         return {}
     texts = texts or candidate_texts(None, items)
     links = texts.links
-    sims = ctx.gap_vectors @ texts.link_vecs.T if links and ctx.gap_vectors is not None else None
+    sims = ctx.gap_vectors @ texts.link_vecs.T if links and ctx.gap_vectors is not None and same_possible else None
     if sims is not None and ctx.known_links:
         # Two template links are the same link only by key: canonicalisation already compared
         # their labels, and neighbouring links of one chain sit above `same_link` (viticulture
@@ -343,7 +345,7 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
 
 def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers: list[Item],
              offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None,
-             also_seek: bool = False) -> c.Criterion:
+             also_seek: bool = False, same_possible: bool = True) -> c.Criterion:
     s = ctx.seeker
     examples: dict[str, tuple[str, str]] = {}
     offer_overlap = 0.0
@@ -356,7 +358,7 @@ def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers
         examples["request"] = rival_example
     shared = ctx.strong & strong
     links = texts.links
-    if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links:
+    if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links and same_possible:
         sims = ctx.strong_vectors @ texts.link_vecs.T
         same = sims.max(axis=0) >= ctx.thresholds["same_link"]
         shared |= {it.link or it.text for it, hit in zip(links, same) if hit}
