@@ -249,12 +249,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward, explain),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label, explain),
-        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
-        "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
-        "scope": _scope(ctx, doc, strong, coverage),
-        "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
-        "trust": c.trust(set(s.doc.get("networks") or []), set(doc.get("networks") or [])),
-        "capacity": c.capacity(int(doc.get("active_cooperations") or 0), ctx.cfg["capacity"]),
+        **_plain_criteria(ctx, doc, strong, coverage, explain),
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
@@ -278,6 +273,20 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     # A clear competitor or other buyer brings no evidence, whatever its wording.
     evidence = (any(p.answers for p in pairs) or bool(gaps_filled)) and penalty.score < RIVAL_AT
     return Scored(score, table, pairs, gaps_filled, evidence)
+
+
+def _plain_criteria(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage,
+                    explain: bool = False) -> dict[str, c.Criterion]:
+    """The criteria that read no vectors (score_bounds takes them as they are)."""
+    s = ctx.seeker
+    return {
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
+        "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
+        "scope": _scope(ctx, doc, strong, coverage),
+        "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
+        "trust": c.trust(set(s.doc.get("networks") or []), set(doc.get("networks") or [])),
+        "capacity": c.capacity(int(doc.get("active_cooperations") or 0), ctx.cfg["capacity"]),
+    }
 
 
 def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
