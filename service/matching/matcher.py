@@ -85,12 +85,13 @@ class Matcher:
         may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        # Reasons cost a tenth to a fifth of a candidate's scoring, and the page's best candidates
-        # cost the most to explain again: a page of an eighth of the candidates or more (the web
-        # pages' 25-30 results) is explained in the ranking pass, a short one (the API's 10 of 150)
+        # Only candidates that can reach the page are scored (score_bounds: rank-safe bounds), about
+        # one and a half to two and a half times the candidates up to the page's end (10k/100k
+        # stores). Reasons cost a tenth to a fifth of a candidate's scoring and scoring a page's
+        # candidates again costs them whole: a page that is a quarter or more of the candidates up
+        # to its end (any first page) is explained in the ranking pass, a page far down the list
         # ranked without reasons, then explained. The scores are the same either way.
-        explain_all = req.limit * 8 >= len(kept)
-        # Only candidates that can reach the page are scored (score_bounds: rank-safe bounds).
+        explain_all = req.limit * 4 >= req.offset + req.limit
         scored = best_first(ctx, docs, texts, kept, may, coverage, req.offset + req.limit,
                             lambda cid: score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid],
                                                         explain_all, may[cid]))
