@@ -6,8 +6,8 @@ candidate that no unscored one can pass. The total is the number of candidates e
 Rank-safe, not a heuristic: the bound takes every criterion but the two vector ones as scored
 (the same functions), bounds complementarity by each need's best cosine in one matrix product per
 kind of pair for all candidates (plus the float32 rounding both products can carry, as in
-pair_bounds), takes every gap it could fill as filled and no competitor penalty, and rounds as
-the score does (rounding and float sums are monotone). A candidate that cannot have evidence (no
+pair_bounds), takes every gap it could fill as filled and no competitor penalty, and adds half a
+unit of the fourth decimal for each of the score's roundings. A candidate that cannot have evidence (no
 pair, no gap) is known to rank below every candidate with evidence."""
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import numpy as np
 from service.matching import criteria as c
 from service.matching.candidate_texts import CandidateTexts
 from service.matching.pair_bounds import MayPair, _hubs, _slack, _stacked
-from service.matching.weights import PENALTY
 from service.privacy import usable_in_matching
 
 if TYPE_CHECKING:
@@ -58,31 +57,39 @@ def score_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]], texts: dic
     from service.matching.scoring import _plain_criteria, _shares
 
     compl = _complementarity_bounds(ctx, docs, {cid: texts[cid] for cid in ids})
-    shares = _shares(ctx)
-    out: dict[str, Key] = {}
-    for cid in ids:
-        doc, strong = docs[cid], coverage.strong_links(ctx.target, docs[cid])
-        fillable = _fillable(ctx, strong, may[cid])
-        values = {name: crit.score for name, crit in _plain_criteria(ctx, doc, strong, coverage).items()}
-        values["complementarity"] = compl.get(cid, 0.0) + MARGIN
-        values["gap_filling"] = (c.gap_filling(ctx.gaps, fillable, ctx.cfg["gap"], ctx.label, False).score + MARGIN
-                                 if fillable else 0.0)
-        contributions = [round(weight * values[name], 4) for name, weight, _ in shares]
-        contributions.append(0.0 if ctx.weights.get(PENALTY, 0.0) >= 0 else round(-ctx.weights[PENALTY], 4))
-        evidence = compl.get(cid, 0.0) > 0 or bool(fillable)
-        out[cid] = (not evidence, -(round(sum(contributions), 4) + MARGIN), cid)
-    return out
-
-
-def _fillable(ctx: SeekerContext, strong: set[str], may: MayPair) -> set[str]:
-    """The gaps the candidate could fill: its own links, any (a link of theirs may read as the
-    same), or those a need of ours names (an offer of theirs may answer it)."""
-    if not ctx.gaps:
-        return set()
-    if may.gap_links:
-        return set(ctx.gaps)
+    shares = _shares(ctx)  # weights are never negative (weights.py)
+    names = [name for name, _, _ in shares]
     named = {gap for g, gap in enumerate(ctx.gaps) if g < len(ctx.gap_needs) and ctx.gap_needs[g] is not None}
-    return {gap for gap in ctx.gaps if gap in strong} | (named if ctx.use_forward else set())
+    gap_scores: dict[frozenset[str], float] = {}  # most candidates could fill the same gaps
+    rows, evidence = [], []
+    for cid in ids:
+        strong = coverage.strong_links(ctx.target, docs[cid])
+        fillable = _fillable(ctx, strong, may[cid], named)
+        if fillable not in gap_scores:
+            gap_scores[fillable] = c.gap_filling(ctx.gaps, set(fillable), ctx.cfg["gap"], ctx.label, False).score
+        values = {name: crit.score for name, crit in _plain_criteria(ctx, docs[cid], strong, coverage).items()}
+        values["complementarity"], values["gap_filling"] = compl[cid], gap_scores[fillable] if fillable else 0.0
+        rows.append([values[name] for name in names])
+        evidence.append(compl[cid] > 0 or bool(fillable))
+    # The score rounds each criterion's contribution, the penalty's (never above 0) and the sum to
+    # 4 decimals: each rounding adds at most half a unit of the fourth decimal.
+    slack = ROUNDING * (len(names) + 2) + MARGIN
+    bounds = (np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
+              @ np.array([weight for _, weight, _ in shares]) + slack).tolist()
+    return {cid: (not ev, -bound, cid) for cid, ev, bound in zip(ids, evidence, bounds)}
+
+
+ROUNDING = 0.5e-4
+
+
+def _fillable(ctx: SeekerContext, strong: set[str], may: MayPair, named: set[str]) -> frozenset[str]:
+    """The gaps the candidate could fill: its own links, any (a link of theirs may read as the
+    same), or those a need of ours names (`named`: an offer of theirs may answer it)."""
+    if not ctx.gaps:
+        return frozenset()
+    if may.gap_links:
+        return frozenset(ctx.gaps)
+    return frozenset(gap for gap in ctx.gaps if gap in strong or (ctx.use_forward and gap in named))
 
 
 def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
