@@ -197,7 +197,10 @@ class SqliteStore:
     def rows_since(self, seq: int) -> tuple[int, list[tuple[str, str]], bool]:
         """(last seq, changed (kind, id), whether the log was truncated past `seq`)."""
         conn = self._conn()
-        first, last = conn.execute("SELECT min(seq), max(seq) FROM changes").fetchone()
+        # Two scalar subqueries: SQLite reads min() and max() off the key only when each is alone
+        # in its query; together they scan the whole log (15 ms a find at 100k profiles).
+        first, last = conn.execute(
+            "SELECT (SELECT min(seq) FROM changes), (SELECT max(seq) FROM changes)").fetchone()
         if last is None or last <= seq:
             return seq, [], False
         changed = conn.execute(

@@ -23,6 +23,7 @@ from service.matching.hubness import warm_hubness
 from service.matching.hybrid import fuse, lexical_k
 from service.matching.language import Languages
 from service.matching.pair_bounds import may_pair
+from service.matching.score_bounds import best_first
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker, stored_seeker, text_seeker
 from service.privacy import visible_view
@@ -84,14 +85,16 @@ class Matcher:
         may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
         # outranks one with it; the other criteria order candidates within each group.
-        # Reasons cost a tenth to a fifth of a candidate's scoring, and the page's best candidates
-        # cost the most to explain again: a page of an eighth of the candidates or more (the web
-        # pages' 25-30 results) is explained in the ranking pass, a short one (the API's 10 of 150)
+        # Only candidates that can reach the page are scored (score_bounds: rank-safe bounds), about
+        # one and a half to two and a half times the candidates up to the page's end (10k/100k
+        # stores). Reasons cost a tenth to a fifth of a candidate's scoring and scoring a page's
+        # candidates again costs them whole: a page that is a quarter or more of the candidates up
+        # to its end (any first page) is explained in the ranking pass, a page far down the list
         # ranked without reasons, then explained. The scores are the same either way.
-        explain_all = req.limit * 8 >= len(kept)
-        scored = sorted(((score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid], explain_all,
-                                          may[cid]), cid) for cid in kept),
-                        key=lambda pair: (not pair[0].evidence, -pair[0].score, pair[1]))
+        explain_all = req.limit * 4 >= req.offset + req.limit
+        scored = best_first(ctx, docs, texts, kept, may, coverage, req.offset + req.limit,
+                            lambda cid: score_candidate(ctx, docs[cid], items.get(cid, []), coverage, texts[cid],
+                                                        explain_all, may[cid]))
         # Views and sentences only for the page asked for.
         page = scored[req.offset : req.offset + req.limit]
         if not explain_all:
@@ -101,7 +104,7 @@ class Matcher:
             seeker={"kind": seeker.kind, "id": seeker.id, "name": seeker.name, "country": seeker.country,
                     "needs": [n["text"] for n in seeker.needs],
                     "gaps": {k: v[0] for k, v in ctx.gaps.items()}},
-            search_type=req.search_type, items=matches, total=len(scored))
+            search_type=req.search_type, items=matches, total=len(kept))
 
     def _read_seeker(self, req: MatchRequest) -> ProfileRecord | None:
         if req.text:

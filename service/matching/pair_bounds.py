@@ -29,6 +29,8 @@ class MayPair:
     backward: bool = True  # their requests × our offers (need→offer floor)
     requests: bool = True  # our needs × their requests (peer floor)
     offers: bool = True  # our offers × their offers, the competitor overlap (peer floor)
+    gap_links: bool = True  # our gaps × their strong links (same-link threshold)
+    strong_links: bool = True  # our strong links × theirs, the shared links of rivalry (same-link threshold)
 
 
 ANY_PAIR = MayPair()  # nothing ruled out
@@ -63,8 +65,16 @@ def may_pair(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     backward = _reach_back(s.offer_vectors, their_requests, texts, ctx, floor) \
         if ctx.use_backward and len(s.offers) else {}
     offers = _reach(s.offer_vectors, their_offers, texts, "offer", ctx, peer_floor, None, 0) if len(s.offers) else {}
+    # Two links are the same link from `same_link` up (scoring._gaps_filled, scoring._rivalry).
+    same_link = ctx.thresholds.get("same_link")
+    their_links = _stacked(texts, "strong_link") if same_link is not None else ([], None, [])
+    gap_links = _reach(ctx.gap_vectors, their_links, texts, "link", ctx, same_link, None, 0) \
+        if ctx.gaps and ctx.gap_vectors is not None and len(ctx.gap_vectors) else {}
+    strong_links = _reach(ctx.strong_vectors, their_links, texts, "link", ctx, same_link, None, 0) \
+        if ctx.strong_vectors is not None and len(ctx.strong_vectors) else {}
     return {pid: MayPair(forward.get(pid, False), backward.get(pid, False), requests.get(pid, False),
-                         offers.get(pid, False)) for pid in texts}
+                         offers.get(pid, False), gap_links.get(pid, False), strong_links.get(pid, False))
+            for pid in texts}
 
 
 Stack = tuple[list[str], np.ndarray | None, list[int]]
@@ -72,8 +82,8 @@ Stack = tuple[list[str], np.ndarray | None, list[int]]
 
 def _stacked(texts: dict[str, CandidateTexts], role: str) -> Stack:
     """The candidates with texts in `role`, their vectors one after the other, where each starts."""
-    found = [(pid, v) for pid, t in texts.items()
-             if (v := t.offer_vecs if role == "offer" else t.request_vecs) is not None and len(v)]
+    attr = {"offer": "offer_vecs", "request": "request_vecs", "strong_link": "link_vecs"}[role]
+    found = [(pid, v) for pid, t in texts.items() if (v := getattr(t, attr)) is not None and len(v)]
     if not found:
         return [], None, []
     starts, at = [], 0

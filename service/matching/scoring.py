@@ -244,22 +244,17 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
                                 hub)
     backward += req_backward if ctx.use_backward else []
     strong = coverage.strong_links(ctx.target, doc)
-    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts)
+    filled = _gaps_filled(ctx, strong, items, _answered_strictly(ctx, forward), texts, may.gap_links)
     results: dict[str, c.Criterion] = {
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward, explain),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label, explain),
-        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
-        "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
-        "scope": _scope(ctx, doc, strong, coverage),
-        "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
-        "trust": c.trust(set(s.doc.get("networks") or []), set(doc.get("networks") or [])),
-        "capacity": c.capacity(int(doc.get("active_cooperations") or 0), ctx.cfg["capacity"]),
+        **_plain_criteria(ctx, doc, strong, coverage, explain),
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
         penalty = _rivalry(ctx, strong, texts, offers, offer_vecs if may.offers else None, rival, rival_example,
-                           bool(reqs.shared))
+                           bool(reqs.shared), may.strong_links)
     shares = _shares(ctx)
     # The score adds up the table's rounded contributions, in the table's order.
     contributions = [round(weight * results[name].score, 4) for name, weight, _ in shares]
@@ -278,6 +273,20 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     # A clear competitor or other buyer brings no evidence, whatever its wording.
     evidence = (any(p.answers for p in pairs) or bool(gaps_filled)) and penalty.score < RIVAL_AT
     return Scored(score, table, pairs, gaps_filled, evidence)
+
+
+def _plain_criteria(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage,
+                    explain: bool = False) -> dict[str, c.Criterion]:
+    """The criteria that read no vectors (score_bounds takes them as they are)."""
+    s = ctx.seeker
+    return {
+        "cross_border": _cross_border(ctx, doc.get("country"), frozenset(doc.get("languages") or []), explain),
+        "market_access": c.market_access(ctx.targets, doc.get("country"), set(doc.get("markets") or [])),
+        "scope": _scope(ctx, doc, strong, coverage),
+        "maturity": c.maturity(s.doc.get("stage"), doc.get("stage")),
+        "trust": c.trust(set(s.doc.get("networks") or []), set(doc.get("networks") or [])),
+        "capacity": c.capacity(int(doc.get("active_cooperations") or 0), ctx.cfg["capacity"]),
+    }
 
 
 def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
@@ -312,16 +321,18 @@ def _answered_strictly(ctx: SeekerContext, forward: list[c.Pair]) -> dict[int, s
 
 
 def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
-                 answered: dict[int, str], texts: CandidateTexts | None = None) -> dict[str, str]:
+                 answered: dict[int, str], texts: CandidateTexts | None = None, same_possible: bool = True,
+                 ) -> dict[str, str]:
     """Each seeker gap the candidate fills -> the candidate's own words for it: the same link, a
     strong link of theirs that the model reads as the same link, or an offer that answers the
     seeker's need naming the gap. Offers are not compared with link labels directly: a short
-    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py)."""
+    label sits as close to unrelated offers as to its own (tests/bench/bench_calibration.py).
+    `same_possible` False: no strong link of theirs can reach `same_link` (pair_bounds)."""
     if not ctx.gaps:
         return {}
     texts = texts or candidate_texts(None, items)
     links = texts.links
-    sims = ctx.gap_vectors @ texts.link_vecs.T if links and ctx.gap_vectors is not None else None
+    sims = ctx.gap_vectors @ texts.link_vecs.T if links and ctx.gap_vectors is not None and same_possible else None
     if sims is not None and ctx.known_links:
         # Two template links are the same link only by key: canonicalisation already compared
         # their labels, and neighbouring links of one chain sit above `same_link` (viticulture
@@ -343,7 +354,7 @@ def _gaps_filled(ctx: SeekerContext, strong: set[str], items: list[Item],
 
 def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers: list[Item],
              offer_vecs: np.ndarray | None, rival: float, rival_example: tuple[str, str] | None,
-             also_seek: bool = False) -> c.Criterion:
+             also_seek: bool = False, same_possible: bool = True) -> c.Criterion:
     s = ctx.seeker
     examples: dict[str, tuple[str, str]] = {}
     offer_overlap = 0.0
@@ -356,7 +367,7 @@ def _rivalry(ctx: SeekerContext, strong: set[str], texts: CandidateTexts, offers
         examples["request"] = rival_example
     shared = ctx.strong & strong
     links = texts.links
-    if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links:
+    if ctx.strong_vectors is not None and len(ctx.strong_vectors) and links and same_possible:
         sims = ctx.strong_vectors @ texts.link_vecs.T
         same = sims.max(axis=0) >= ctx.thresholds["same_link"]
         shared |= {it.link or it.text for it, hit in zip(links, same) if hit}

@@ -323,6 +323,13 @@ def _probe(path: Path, mode: str) -> dict[str, Any]:
 
 def run_bench(sizes: list[int], modes_at: dict[int, list[str]], queries: int = 200, warmup: int = 20,
               embedder: Any = None, uncached: int = 0, vectors: str = "random") -> dict[str, Any]:
+    # The served process's CPU share (create_app, Services.warm: settings.cpu_threads, 1 unless
+    # MAILLON_CPU_THREADS says otherwise): BLAS's default pool of every core made each of a find's
+    # small matrix products wait on a second thread (scoring 2.3x slower on 2 busy cores).
+    from service.cpu import limit_threads
+    from service.settings import load_settings
+
+    limit_threads(load_settings().cpu_threads)
     embedder = embedder or get_embedder()
     rows, memory = [], []
     for size in sizes:

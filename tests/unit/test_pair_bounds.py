@@ -74,3 +74,44 @@ def test_bounded_scores_are_the_unbounded_ones() -> None:
     for kind in ("forward", "backward", "requests", "offers"):
         flags = [getattr(m, kind) for pid, m in may.items() if items[pid]]
         assert any(flags) and not all(flags), kind
+
+
+def test_link_bounds_keep_every_gap_filled_and_shared_link() -> None:
+    """Our gaps and strong links against their strong links, around `same_link`: the bounds
+    change no score, gap filled or competitor reason, and rule out some candidates, not all."""
+    rng = np.random.default_rng(5)
+    dims = 32
+    gap_vecs, strong_vecs = unit(rng.normal(size=(3, dims))), unit(rng.normal(size=(2, dims)))
+    need_vecs = unit(rng.normal(size=(1, dims)))
+    offer_vecs = unit(rng.normal(size=(1, dims)))
+    seeker = Seeker("members", "s1", {"country": "FR"}, [{"text": "need", "type": None, "link": None}], need_vecs,
+                    [{"text": "offer", "type": None}], offer_vecs)
+    ctx = SeekerContext(seeker=seeker, search_type="members", target="members", weights=WEIGHTS,
+                        gaps={"cutting": ("missing", True), "free label": ("weak", False),
+                              "coating": ("missing", False)},
+                        strong={"assembly"}, use_forward=True, use_backward=True, commercial=True, floor=0.78,
+                        ceiling=0.92, cfg={**CFG, "gap": {"missing": 1.0, "weak": 0.5, "strategic_bonus": 0.3}},
+                        coop={}, countries={}, sells=[False],
+                        thresholds={"answers": 0.835, "peer_floor": 0.89, "peer_ceiling": 0.97, "same_link": 0.9},
+                        gap_vectors=gap_vecs, gap_needs=[None, None, None], strong_vectors=strong_vecs,
+                        known_links=frozenset({"cutting", "coating", "assembly"}))
+    items, docs = {}, {}
+    for k in range(300):
+        level = rng.choice([0.2, 0.85, 0.88, 0.89, 0.9, 0.91, 0.95])
+        anchors = np.concatenate([gap_vecs, strong_vecs])
+        links = [Item("link", j, f"c{k} link {j}", near(rng, anchors[rng.integers(len(anchors))], level), "strong",
+                      rng.choice(["cutting", "assembly", None]))
+                 for j in range(rng.integers(0, 3))]
+        items[f"c{k}"] = [*links, Item("offer", 0, f"c{k} offer", unit(rng.normal(size=dims)), None)]
+        docs[f"c{k}"] = {"id": f"c{k}", "country": "DE", "offers": [{"text": f"c{k} offer"}]}
+    texts = candidate_texts_many(items, list(items))
+    may = may_pair(ctx, docs, texts)
+    coverage = Coverage(None, Domain())  # type: ignore[arg-type]
+    for pid in items:
+        for explain in (False, True):
+            bounded = score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], explain, may[pid])
+            assert bounded == score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], explain), pid
+    for kind in ("gap_links", "strong_links"):
+        flags = [getattr(m, kind) for pid, m in may.items() if texts[pid].links]
+        assert any(flags) and not all(flags), kind
+    assert any(score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid]).gaps_filled for pid in items)

@@ -64,3 +64,49 @@ def test_filtered_graph_search_finds_the_exact_neighbours_among_the_allowed() ->
     assert all(mask[o] for row in found for o, _, _ in row)
     hits = sum(len({o for o, _, _ in row} & set(expected)) for row, expected in zip(found, truth))
     assert hits / truth.size >= 0.95
+
+
+@pytest.mark.parametrize("mode", ["exact", "hnsw"])
+def test_bulk_rows_in_one_run_or_scattered_are_removed_whole(mode: str) -> None:
+    """from_rows keeps an owner's rows as a range when they are one run, as a list when they are
+    not (a profile rewritten after others): removing either drops exactly its rows."""
+    rng = np.random.default_rng(4)
+    data = unit(rng, 7, 8)
+    owner = np.array([5, 5, 6, 5, 7, 7, 8])  # owner 5 scattered, 6, 7 and 8 in one run
+    pos = np.array([0, 1, 0, 2, 0, 1, 0])
+    alive = np.array([True, True, True, True, True, True, False])  # 8 is a tombstone
+    vs = VectorSet.from_rows(8, mode, 0, data, owner, pos, alive)
+    if mode == "hnsw":
+        vs.prepare()
+    assert vs._rows_of[5] == [0, 1, 3] and vs._rows_of[7] == range(4, 6) and 8 not in vs._rows_of
+    vs.remove(5)
+    vs.remove(7)
+    assert [o for row in vs.search(data, 7) for o, _, _ in row] == [6] * 7
+    vs.add(9, [0, 1], data[:2])
+    assert vs._rows_of[9] == range(7, 9)
+    assert {o for o, _, _ in vs.search(data[:1], 3)[0]} == {6, 9}
+
+
+def test_few_hidden_owners_give_the_masked_search() -> None:
+    """The shortcut for a mask hiding a few owners (the seeker) returns what applying the mask to
+    every row returns: hiding none, one, a few or many, a mask shorter than the owners, owners
+    re-added (rows in two runs) and removed."""
+    rng = np.random.default_rng(6)
+    vs = VectorSet(8, mode="exact")
+    data = unit(rng, 900, 8)
+    for owner in range(300):
+        vs.add(owner, list(range(1 + owner % 3)), data[owner * 3 : owner * 3 + 1 + owner % 3])
+    for owner in (7, 40, 41):
+        vs.add(owner, [0, 1], data[owner * 3 : owner * 3 + 2])
+    vs.remove(12)
+    q = unit(rng, 3, 8)
+    masks = [np.ones(300, dtype=bool) for _ in range(5)]
+    masks[1][7] = False
+    masks[2][[7, 12, 40, 299]] = False
+    masks[3][::2] = False
+    masks[4] = masks[4][:250]
+    for mask in masks:
+        shortcut = vs.search(q, 700, mask)  # every row: a wrongly kept one shows
+        vs._hide_few = lambda alive, mask: False  # type: ignore[method-assign]
+        assert shortcut == vs.search(q, 700, mask)
+        del vs._hide_few
