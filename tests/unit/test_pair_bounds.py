@@ -11,26 +11,11 @@ from service.matching.coverage import Coverage
 from service.matching.pair_bounds import may_pair
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker
+from tests.support.scoring_stubs import BareDomain, near, unit
 
 WEIGHTS = {"complementarity": 0.45, "gap_filling": 0.15, "cross_border": 0.1, "market_access": 0.1, "scope": 0.05,
            "maturity": 0.0, "trust": 0.05, "capacity": 0.1, "competitor_penalty": 0.25}
 CFG = {"gap": {}, "cross_border": {}, "scope": {"ideal_offers": [1, 6]}, "capacity": {}}
-
-
-class Domain:
-    matching = {"gap": {}}
-    sectors: dict = {}
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
-
-
-def near(rng: np.random.Generator, anchor: np.ndarray, cosine: float) -> np.ndarray:
-    """A unit vector at about `cosine` from `anchor`."""
-    noise = unit(rng.normal(size=anchor.shape))
-    noise = unit(noise - (noise @ anchor) * anchor)
-    return unit(cosine * anchor + np.sqrt(max(0.0, 1 - cosine**2)) * noise)
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +51,7 @@ def test_bounded_scores_are_the_unbounded_ones() -> None:
                                                                      if it.role == "offer"]}
     texts = candidate_texts_many(items, list(items))
     may = may_pair(ctx, docs, texts)
-    coverage = Coverage(None, Domain())  # type: ignore[arg-type]
+    coverage = Coverage(None, BareDomain())  # type: ignore[arg-type]
     for pid in items:
         bounded = score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], False, may[pid])
         assert bounded == score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], False), pid
@@ -106,7 +91,7 @@ def test_link_bounds_keep_every_gap_filled_and_shared_link() -> None:
         docs[f"c{k}"] = {"id": f"c{k}", "country": "DE", "offers": [{"text": f"c{k} offer"}]}
     texts = candidate_texts_many(items, list(items))
     may = may_pair(ctx, docs, texts)
-    coverage = Coverage(None, Domain())  # type: ignore[arg-type]
+    coverage = Coverage(None, BareDomain())  # type: ignore[arg-type]
     for pid in items:
         for explain in (False, True):
             bounded = score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid], explain, may[pid])

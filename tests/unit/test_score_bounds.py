@@ -12,6 +12,7 @@ from service.matching.pair_bounds import may_pair
 from service.matching.score_bounds import best_first, score_bounds
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker
+from tests.support.scoring_stubs import BareDomain, near, unit
 
 WEIGHTS = {"complementarity": 0.45, "gap_filling": 0.15, "cross_border": 0.1, "market_access": 0.1, "scope": 0.05,
            "maturity": 0.05, "trust": 0.05, "capacity": 0.1, "competitor_penalty": 0.25}
@@ -19,21 +20,6 @@ CFG = {"gap": {"missing": 1.0, "weak": 0.5, "strategic_bonus": 0.3}, "cross_bord
        "scope": {"ideal_offers": [1, 6]}, "capacity": {}}
 COUNTRIES = {"FR": {"at": [48.9, 2.3], "languages": ["fr"]}, "DE": {"at": [52.5, 13.4], "languages": ["de"]},
              "ES": {"at": [40.4, -3.7], "languages": ["es"]}}
-
-
-class Domain:
-    matching = {"gap": {}}
-    sectors: dict = {}
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
-
-
-def near(rng: np.random.Generator, anchor: np.ndarray, cosine: float) -> np.ndarray:
-    noise = unit(rng.normal(size=anchor.shape))
-    noise = unit(noise - (noise @ anchor) * anchor)
-    return unit(cosine * anchor + np.sqrt(max(0.0, 1 - cosine**2)) * noise)
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +63,7 @@ def test_bounds_rank_no_candidate_too_low(forward: bool, backward: bool, sells: 
     ids = list(items)
     texts = candidate_texts_many(items, ids)
     may = may_pair(ctx, docs, texts)
-    coverage = Coverage(None, Domain())  # type: ignore[arg-type]
+    coverage = Coverage(None, BareDomain())  # type: ignore[arg-type]
     bounds = score_bounds(ctx, docs, texts, ids, may, coverage)
 
     def score(cid: str) -> object:
