@@ -68,8 +68,12 @@ class SentenceTransformerEmbedder:
         prompt = (getattr(self.model, "prompts", None) or {}).get(prompt_name or "", "")
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         with self._lock:
-            lengths = [len(ids) for ids in self.model.tokenizer(
-                [prompt + t for t in texts], truncation=True, max_length=self.model.max_seq_length)["input_ids"]]
+            tokenizer = getattr(self.model, "tokenizer", None)
+            if tokenizer is None:  # a model without a Hugging Face tokenizer (USE): plain batches
+                lengths = [1] * len(texts)
+            else:
+                lengths = [len(ids) for ids in tokenizer(
+                    [prompt + t for t in texts], truncation=True, max_length=self.model.max_seq_length)["input_ids"]]
             for rows in token_batches(lengths, self.batch_size, self.token_budget):
                 out[rows] = self.model.encode(
                     [texts[i] for i in rows],

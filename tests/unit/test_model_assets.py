@@ -87,3 +87,18 @@ def test_default_model_aligns_translations(
     translation, unrelated = (query @ docs.T)[0]
     assert model.get_embedding_dimension() == KNOWN_MODELS["multilingual-e5-small"].dims
     assert translation > unrelated + 0.1
+
+
+@pytest.mark.model
+def test_the_other_multilingual_model_embeds_through_the_product(tmp_path: Path) -> None:
+    """use-multilingual-v3 has no Hugging Face tokenizer: the embedder batches its texts without one."""
+    from service.embeddings import load_embedder
+
+    embedder = load_embedder("use-multilingual-v3", tmp_path)
+    query = embedder.encode_queries(["Nous cherchons un sous-traitant en usinage de précision."])
+    docs = embedder.encode_documents(["We are looking for a precision machining subcontractor.",
+                                      "The museum opens a new exhibition on medieval tapestries."])
+    assert query.shape == (1, KNOWN_MODELS["use-multilingual-v3"].dims)
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-4)
+    translation, unrelated = (query @ docs.T)[0]
+    assert translation > unrelated + 0.1
