@@ -80,7 +80,7 @@ class Matcher:
                 if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
                 and passes(docs[cid], req, self.domain.cooperation_types)]
         items = read.items
-        texts = candidate_texts_many(items, kept)
+        texts = candidate_texts_many(items, kept, read.stacks)
         warm_hubness(ctx, list(texts.values()))
         may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
