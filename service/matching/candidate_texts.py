@@ -26,7 +26,7 @@ MAX_CACHED = 20_000  # candidate versions, about 1–2 kB each (small arrays and
 class Derived:
     """What one version of a profile's items gives, whatever the search."""
 
-    rows: dict[str, slice | list[int]]  # role -> positions in the item list, in order
+    rows: dict[str, range | list[int]]  # role -> positions in the item list, in order
     link_keyed: np.ndarray  # per strong link: it names a template link (key)
     memo: dict[Any, Any] = field(default_factory=dict)  # per-model values: hubness, language, sells
 
@@ -97,10 +97,16 @@ def _derive(items: list[Item]) -> Derived:
                    np.array([bool(it.link) for it in links], dtype=bool))
 
 
-def _positions(ks: list[int]) -> slice | list[int]:
-    """A slice where the role's items are contiguous (the index reads them ordered by role):
-    views instead of copies."""
-    return slice(ks[0], ks[-1] + 1) if ks[-1] - ks[0] + 1 == len(ks) else ks
+def _positions(ks: list[int]) -> range | list[int]:
+    """A range where the role's items are contiguous (the index reads them ordered by role): taken
+    as a slice, views instead of copies. Ranges, unlike slices, are not tracked by the garbage
+    collector, nor is a dict of them: ~20,000 cached versions were ~100,000 objects that every
+    full collection walked (one every few dozen finds in a served process, which freezes its heap)."""
+    return range(ks[0], ks[-1] + 1) if ks[-1] - ks[0] + 1 == len(ks) else ks
+
+
+def _index(rows: range | list[int]) -> slice | list[int]:
+    return slice(rows.start, rows.stop) if isinstance(rows, range) else rows
 
 
 def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts:
@@ -147,13 +153,14 @@ def _texts(profile_id: str | None, items: list[Item], matrix: np.ndarray | None,
         rows = derived.rows.get(role)
         if rows is None or matrix is None:
             return [], None
-        if isinstance(rows, slice):
-            return items[rows], matrix[rows]
-        return [items[k] for k in rows], matrix[rows]
+        at = _index(rows)
+        if isinstance(at, slice):
+            return items[at], matrix[at]
+        return [items[k] for k in at], matrix[at]
 
     offers, offer_vecs = part("offer")
     requests, request_vecs = part("request")
     links, link_vecs = part("strong_link")
     profile = derived.rows.get("profile")
     return CandidateTexts(offers, offer_vecs, requests, request_vecs, links, link_vecs,
-                          matrix[profile][0] if profile is not None else None, derived)
+                          matrix[_index(profile)][0] if profile is not None else None, derived)
