@@ -93,6 +93,17 @@ class CandidateRecords:
     docs: dict[str, dict[str, Any]]
     items: dict[str, list[Item]]
     members: dict[str, list[dict[str, Any]]] | None = None  # cluster id -> its members (by name, id)
+    # Where the backend keeps them (the embedded candidate cache): per candidate, its items' vectors
+    # as one read-only matrix (row k: item k) and `items_digest` of both, not made again per search.
+    stacks: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
+
+
+def items_digest(items: Sequence[Item], matrix: np.ndarray | None) -> int:
+    """Of a profile's items (role, position, type, link, text) and their vectors stacked in order.
+    Python's own 64-bit keyed hash (SipHash, seeded per process like the caches it keys): a third
+    of SHA-1's cost on a profile's few kB, and two versions of one profile colliding is a 2⁻⁶⁴ chance."""
+    return hash((matrix.tobytes() if matrix is not None else b"",
+                 tuple((it.role, it.pos, it.type, it.link, it.text) for it in items)))
 
 
 class ProfileIndex(Protocol):

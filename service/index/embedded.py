@@ -190,9 +190,11 @@ class EmbeddedIndex:
                 texts = self.store.doc_texts(kind, missing)
                 items = self.store.items_many(kind, [pid for pid in missing if pid in texts])
                 for pid, text in texts.items():
-                    found[pid] = (text, self._candidates.put(kind, pid, text, items[pid]))
+                    found[pid] = (text, *self._candidates.put(kind, pid, text, items[pid]))
         rows = [(pid, found[pid]) for pid in ids if pid in found]
-        return CandidateRecords({pid: loads(text) for pid, (text, _) in rows}, {pid: its for pid, (_, its) in rows})
+        return CandidateRecords({pid: loads(text) for pid, (text, _, _) in rows},
+                                {pid: its for pid, (_, its, _) in rows},
+                                stacks={pid: stack for pid, (_, _, stack) in rows if stack is not None})
 
     def health(self) -> dict[str, Any]:
         counts = {kind: self.count(kind) for kind in KINDS}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from service.index.base import Item
+from service.index.base import Item, items_digest
 
 MAX_CACHED = 20_000  # candidate versions, about 1–2 kB each (small arrays and dicts)
 
@@ -26,7 +26,7 @@ MAX_CACHED = 20_000  # candidate versions, about 1–2 kB each (small arrays and
 class Derived:
     """What one version of a profile's items gives, whatever the search."""
 
-    rows: dict[str, slice | list[int]]  # role -> positions in the item list, in order
+    rows: dict[str, range | list[int]]  # role -> positions in the item list, in order
     link_keyed: np.ndarray  # per strong link: it names a template link (key)
     memo: dict[Any, Any] = field(default_factory=dict)  # per-model values: hubness, language, sells
 
@@ -83,11 +83,8 @@ CACHE = _Cache(MAX_CACHED)
 
 
 def digest(items: list[Item], matrix: np.ndarray | None) -> int:
-    """Of everything the derived values depend on. Python's own 64-bit keyed hash (SipHash, seeded
-    per process like the cache it keys): a third of SHA-1's cost on a profile's few kB, and two
-    versions of one profile colliding is a 2⁻⁶⁴ chance."""
-    return hash((matrix.tobytes() if matrix is not None else b"",
-                 tuple((it.role, it.pos, it.type, it.link, it.text) for it in items)))
+    """Of everything the derived values depend on (service.index.base.items_digest)."""
+    return items_digest(items, matrix)
 
 
 def _derive(items: list[Item]) -> Derived:
@@ -100,10 +97,16 @@ def _derive(items: list[Item]) -> Derived:
                    np.array([bool(it.link) for it in links], dtype=bool))
 
 
-def _positions(ks: list[int]) -> slice | list[int]:
-    """A slice where the role's items are contiguous (the index reads them ordered by role):
-    views instead of copies."""
-    return slice(ks[0], ks[-1] + 1) if ks[-1] - ks[0] + 1 == len(ks) else ks
+def _positions(ks: list[int]) -> range | list[int]:
+    """A range where the role's items are contiguous (the index reads them ordered by role): taken
+    as a slice, views instead of copies. Ranges, unlike slices, are not tracked by the garbage
+    collector, nor is a dict of them: ~20,000 cached versions were ~100,000 objects that every
+    full collection walked (one every few dozen finds in a served process, which freezes its heap)."""
+    return range(ks[0], ks[-1] + 1) if ks[-1] - ks[0] + 1 == len(ks) else ks
+
+
+def _index(rows: range | list[int]) -> slice | list[int]:
+    return slice(rows.start, rows.stop) if isinstance(rows, range) else rows
 
 
 def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts:
@@ -111,22 +114,35 @@ def candidate_texts(profile_id: str | None, items: list[Item]) -> CandidateTexts
     return _texts(profile_id, items, np.stack([it.vector for it in items]) if items else None)
 
 
-def candidate_texts_many(items: dict[str, list[Item]], ids: list[str]) -> dict[str, CandidateTexts]:
+def candidate_texts_many(items: dict[str, list[Item]], ids: list[str],
+                         stacks: dict[str, tuple[np.ndarray, int]] | None = None) -> dict[str, CandidateTexts]:
     """`candidate_texts` of every candidate of a search, their vectors stacked in one array (one
-    numpy call per search instead of one per candidate; each candidate's rows are a view)."""
+    numpy call per search instead of one per candidate; each candidate's rows are a view).
+    `stacks`: candidates whose vectors the index already holds as one matrix, with their digest
+    (CandidateRecords.stacks): used as they are, neither copied nor hashed again."""
+    stacks = stacks or {}
     lists = [items.get(pid, []) for pid in ids]
-    vectors = [it.vector for its in lists for it in its]
+    held = [stacks.get(pid) if its else None for pid, its in zip(ids, lists)]
+    held = [h if h is not None and len(h[0]) == len(its) else None for h, its in zip(held, lists)]
+    vectors = [it.vector for its, h in zip(lists, held) if h is None for it in its]
     stacked = np.stack(vectors) if vectors else None
     out: dict[str, CandidateTexts] = {}
     at = 0
-    for pid, its in zip(ids, lists):
+    for pid, its, h in zip(ids, lists, held):
+        if h is not None:
+            out[pid] = _texts(pid, its, h[0], h[1])
+            continue
         out[pid] = _texts(pid, its, stacked[at : at + len(its)] if its and stacked is not None else None)
         at += len(its)
     return out
 
 
-def _texts(profile_id: str | None, items: list[Item], matrix: np.ndarray | None) -> CandidateTexts:
-    key = (profile_id, digest(items, matrix)) if profile_id is not None else None
+def _texts(profile_id: str | None, items: list[Item], matrix: np.ndarray | None,
+           known_digest: int | None = None) -> CandidateTexts:
+    if profile_id is not None:
+        key: tuple[str, int] | None = (profile_id, known_digest if known_digest is not None else digest(items, matrix))
+    else:
+        key = None
     derived = CACHE.get(key) if key is not None else None
     if derived is None:
         derived = _derive(items)
@@ -137,13 +153,14 @@ def _texts(profile_id: str | None, items: list[Item], matrix: np.ndarray | None)
         rows = derived.rows.get(role)
         if rows is None or matrix is None:
             return [], None
-        if isinstance(rows, slice):
-            return items[rows], matrix[rows]
-        return [items[k] for k in rows], matrix[rows]
+        at = _index(rows)
+        if isinstance(at, slice):
+            return items[at], matrix[at]
+        return [items[k] for k in at], matrix[at]
 
     offers, offer_vecs = part("offer")
     requests, request_vecs = part("request")
     links, link_vecs = part("strong_link")
     profile = derived.rows.get("profile")
     return CandidateTexts(offers, offer_vecs, requests, request_vecs, links, link_vecs,
-                          matrix[profile][0] if profile is not None else None, derived)
+                          matrix[_index(profile)][0] if profile is not None else None, derived)

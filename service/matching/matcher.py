@@ -80,7 +80,7 @@ class Matcher:
                 if cid in docs and retrieved_openly(docs[cid], via.get(cid, set()))  # privacy rule
                 and passes(docs[cid], req, self.domain.cooperation_types)]
         items = read.items
-        texts = candidate_texts_many(items, kept)
+        texts = candidate_texts_many(items, kept, read.stacks)
         warm_hubness(ctx, list(texts.values()))
         may = may_pair(ctx, docs, texts)  # which candidates can have which pairs at all (rank-safe)
         # Evidence first: a candidate without a need↔offer pair above threshold or a gap filled never
@@ -190,9 +190,12 @@ class Matcher:
             for search, rows in zip(done, answers):
                 for row in rows:
                     for hit in row:
-                        best[hit.profile_id] = max(best.get(hit.profile_id, -1.0), hit.score)
-                        if via is not None:  # which of the candidate's texts brought it in
-                            via.setdefault(hit.profile_id, set()).add(search.role)
+                        pid, score = hit.profile_id, hit.score
+                        kept = best.get(pid, -1.0)
+                        best[pid] = score if score > kept else kept  # max(kept, score), without the call
+                if via is not None:  # which of the candidate's texts brought it in
+                    for pid in {hit.profile_id for row in rows for hit in row}:
+                        via.setdefault(pid, set()).add(search.role)
 
         buying = seeker.need_vectors[[not s for s in ctx.sells]] if len(seeker.needs) else seeker.need_vectors
         if ctx.use_forward:

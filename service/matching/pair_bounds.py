@@ -57,7 +57,7 @@ def may_pair(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     def backs(pid: str) -> list[float]:  # per need, as _request_pairs gives it back
         return peer_pulls(ctx, langs[pid])
 
-    their_offers, their_requests = _stacked(texts, "offer"), _stacked(texts, "request")
+    their_offers, their_requests = stacked_once(ctx, texts, "offer"), stacked_once(ctx, texts, "request")
     forward = _reach(s.need_vectors[buying], their_offers, texts, "offer", ctx, floor, pulls, -1) \
         if ctx.use_forward and buying else {}
     requests = _reach(s.need_vectors, their_requests, texts, "request", ctx, peer_floor, backs, +1) \
@@ -91,6 +91,18 @@ def _stacked(texts: dict[str, CandidateTexts], role: str) -> Stack:
         starts.append(at)
         at += len(v)
     return [pid for pid, _ in found], np.concatenate([v for _, v in found]), starts
+
+
+def stacked_once(ctx: SeekerContext, texts: dict[str, CandidateTexts], role: str) -> Stack:
+    """`_stacked`, once per search for the same candidates (may_pair and score_bounds both stack
+    their offers and requests): reused only while they are the very same texts, in order."""
+    values = list(texts.values())
+    held = ctx.memo.get(("stacked", role))
+    if held is not None and len(held[0]) == len(values) and all(a is b for a, b in zip(held[0], values)):
+        return held[1]
+    stack = _stacked(texts, role)
+    ctx.memo[("stacked", role)] = (values, stack)
+    return stack
 
 
 def _slack(ours: np.ndarray, theirs: np.ndarray) -> float:

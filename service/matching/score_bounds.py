@@ -19,7 +19,7 @@ import numpy as np
 
 from service.matching import criteria as c
 from service.matching.candidate_texts import CandidateTexts
-from service.matching.pair_bounds import MayPair, _hubs, _slack, _stacked
+from service.matching.pair_bounds import MayPair, _hubs, _slack, stacked_once
 from service.privacy import usable_in_matching
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     selling = [i for i in range(len(s.needs)) if ctx.sells[i]]
     floor, ceiling = ctx.floor, ctx.ceiling
     peer_floor, peer_ceiling = ctx.thresholds["peer_floor"], ctx.thresholds["peer_ceiling"]
-    offers, requests = _stacked(texts, "offer"), _stacked(texts, "request")
+    offers, requests = stacked_once(ctx, texts, "offer"), stacked_once(ctx, texts, "request")
     by_lang: dict[Any, np.ndarray] = {}
 
     def per_need(kind: str, rows: list[int], which: list[str]) -> np.ndarray:

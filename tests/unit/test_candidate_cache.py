@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.index.base import IndexedProfile, Item
+from service.index.base import IndexedProfile, Item, items_digest
 from service.index.candidate_cache import CandidateCache
 from service.index.embedded import EmbeddedIndex
 
@@ -55,6 +55,21 @@ def test_callers_get_their_own_docs_and_cannot_write_the_vectors(paths: tuple[Em
         {"type": "product", "text": "Rolhas de cortiça 1"}]
     with pytest.raises(ValueError):
         read.items["m1"][0].vector[0] = 1.0
+
+
+def test_each_candidate_comes_with_its_vectors_stacked_and_their_digest(
+        paths: tuple[EmbeddedIndex, EmbeddedIndex]) -> None:
+    reader, writer = paths
+    for _ in range(2):  # read from the store, then from memory
+        read = reader.read_candidates("members", ["m1", "m2"], 0)
+        for pid in ("m1", "m2"):
+            matrix, digest = read.stacks[pid]
+            assert np.array_equal(matrix, np.stack([it.vector for it in read.items[pid]]))
+            assert not matrix.flags.writeable and all(np.shares_memory(it.vector, matrix) for it in read.items[pid])
+            assert digest == items_digest(read.items[pid], matrix)
+    before = read.stacks["m1"][1]
+    writer.upsert("members", [profile("m1", "Tapones de corcho", 99)])
+    assert reader.read_candidates("members", ["m1"], 0).stacks["m1"][1] != before
 
 
 def test_a_profile_written_or_deleted_by_another_process_is_read_again(

@@ -128,3 +128,14 @@ def test_many_candidates_stacked_at_once_give_what_each_alone_gives(rng: np.rand
         assert [it.text for it in many[pid].offers] == [it.text for it in alone.offers]
         assert [it.text for it in many[pid].requests] == [it.text for it in alone.requests]
     assert many["m2"].offer_vecs is None and many["m4"].requests == []
+
+
+def test_cached_positions_cost_the_garbage_collector_nothing(rng: np.random.Generator) -> None:
+    import gc
+
+    items = profile(unit(rng, 3))
+    items.append(Item("request", 0, "wir suchen Kork", unit(rng, 1)[0], "supply"))
+    texts = ct.candidate_texts("m-gc", items)
+    assert not gc.is_tracked(texts.derived.rows)  # ranges, not slices: the dict is not tracked either
+    assert [it.text for it in texts.offers] == [it.text for it in items if it.role == "offer"]
+    assert np.array_equal(texts.request_vecs, np.stack([items[-1].vector]))

@@ -8,7 +8,7 @@ import pytest
 from service.index.base import Item
 from service.matching.candidate_texts import CACHE, candidate_texts_many
 from service.matching.coverage import Coverage
-from service.matching.pair_bounds import may_pair
+from service.matching.pair_bounds import _stacked, may_pair, stacked_once
 from service.matching.scoring import SeekerContext, score_candidate
 from service.matching.seeker import Seeker
 from tests.support.scoring_stubs import BareDomain, near, unit
@@ -100,3 +100,23 @@ def test_link_bounds_keep_every_gap_filled_and_shared_link() -> None:
         flags = [getattr(m, kind) for pid, m in may.items() if texts[pid].links]
         assert any(flags) and not all(flags), kind
     assert any(score_candidate(ctx, docs[pid], items[pid], coverage, texts[pid]).gaps_filled for pid in items)
+
+
+def test_a_search_stacks_the_same_candidates_once() -> None:
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(11)
+    items = {f"c{k}": [Item("offer", j, f"offer {k}.{j}", v) for j, v in enumerate(rng.normal(size=(k + 1, 8)))]
+             for k in range(4)}
+    texts = candidate_texts_many(items, list(items))
+    ctx = SimpleNamespace(memo={})
+    first = stacked_once(ctx, texts, "offer")  # type: ignore[arg-type]
+    assert stacked_once(ctx, dict(texts), "offer") is first  # the same texts: the same stack  # type: ignore[arg-type]
+    ids, vectors, starts = first
+    expected = _stacked(texts, "offer")
+    assert ids == expected[0] and starts == expected[2] and np.array_equal(vectors, expected[1])
+    fewer = {pid: texts[pid] for pid in ["c2", "c0"]}
+    again = stacked_once(ctx, fewer, "offer")  # type: ignore[arg-type]
+    assert again is not first and again[0] == ["c2", "c0"] and again[2] == [0, 3]
+    other = candidate_texts_many(items, list(items))  # other texts objects, even with equal values
+    assert stacked_once(ctx, other, "offer") is not stacked_once(ctx, texts, "offer")  # type: ignore[arg-type]

@@ -110,3 +110,23 @@ def test_few_hidden_owners_give_the_masked_search() -> None:
         vs._hide_few = lambda alive, mask: False  # type: ignore[method-assign]
         assert shortcut == vs.search(q, 700, mask)
         del vs._hide_few
+
+
+@pytest.mark.parametrize("mode", ["exact", "hnsw"])
+def test_hits_are_plain_numbers_equal_to_the_backend_values(mode: str) -> None:
+    # Hits are built from whole arrays at once: each (owner, pos, score) must still be Python
+    # numbers, the seeker's hidden rows left out, the score the float32 the backend gave.
+    rng = np.random.default_rng(5)
+    data = unit(rng, 24_000, 12)
+    owners, positions = np.arange(len(data)) // 2, np.arange(len(data)) % 2
+    vs = VectorSet.from_rows(12, mode, 1_000, data.copy(), owners, positions)
+    mask = np.ones(len(data) // 2, dtype=bool)
+    mask[[3, 40]] = False
+    q = unit(rng, 6, 12)
+    found = vs.search(q, 15, mask)
+    for row, query in zip(found, q):
+        assert len(row) == 15 and not {3, 40} & {o for o, _, _ in row}
+        for owner, pos, score in row:
+            assert type(owner) is int and type(pos) is int and type(score) is float
+            # A float32 value (the backend's), close to the exact cosine.
+            assert score == float(np.float32(score)) and abs(score - float(query @ data[2 * owner + pos])) < 1e-5
