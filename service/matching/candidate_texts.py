@@ -82,11 +82,6 @@ class _Cache:
 CACHE = _Cache(MAX_CACHED)
 
 
-def digest(items: list[Item], matrix: np.ndarray | None) -> int:
-    """Of everything the derived values depend on (service.index.base.items_digest)."""
-    return items_digest(items, matrix)
-
-
 def _derive(items: list[Item]) -> Derived:
     rows: dict[str, list[int]] = {}
     for k, it in enumerate(items):
@@ -139,10 +134,9 @@ def candidate_texts_many(items: dict[str, list[Item]], ids: list[str],
 
 def _texts(profile_id: str | None, items: list[Item], matrix: np.ndarray | None,
            known_digest: int | None = None) -> CandidateTexts:
+    key: tuple[str, int] | None = None
     if profile_id is not None:
-        key: tuple[str, int] | None = (profile_id, known_digest if known_digest is not None else digest(items, matrix))
-    else:
-        key = None
+        key = (profile_id, known_digest if known_digest is not None else items_digest(items, matrix))
     derived = CACHE.get(key) if key is not None else None
     if derived is None:
         derived = _derive(items)

@@ -105,7 +105,7 @@ def stacked_once(ctx: SeekerContext, texts: dict[str, CandidateTexts], role: str
     return stack
 
 
-def _slack(ours: np.ndarray, theirs: np.ndarray) -> float:
+def rounding_slack(ours: np.ndarray, theirs: np.ndarray) -> float:
     """What the batched and the per-candidate cosine can differ by, with room to spare."""
     norms = float(np.linalg.norm(ours, axis=1).max()) * float(np.linalg.norm(theirs, axis=1).max())
     return 2 * 2 * ours.shape[1] * 2.0**-24 * max(norms, 1.0) + 1e-6
@@ -121,13 +121,13 @@ def _reach(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts], rol
         return {}
     sims = ours @ theirs.T
     if sign < 0:  # need→offer cosines: the candidate's hubness is taken off
-        sims = sims - _hubs(ctx, texts, ids, role)[None, :]
+        sims = sims - hub_shifts(ctx, texts, ids, role)[None, :]
     best = np.maximum.reduceat(sims, starts, axis=1)  # (ours, candidates)
     if offsets is not None:
         shift = np.array([offsets(pid) for pid in ids], dtype=np.float64).T
         best = best + shift if sign > 0 else best - shift
     top = best.max(axis=0)
-    return dict(zip(ids, (top > floor - _slack(ours, theirs)).tolist()))
+    return dict(zip(ids, (top > floor - rounding_slack(ours, theirs)).tolist()))
 
 
 def _reach_back(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts], ctx: SeekerContext,
@@ -136,12 +136,12 @@ def _reach_back(ours: np.ndarray, stack: Stack, texts: dict[str, CandidateTexts]
     ids, theirs, starts = stack
     if theirs is None:
         return {}
-    sims = theirs @ ours.T - _hubs(ctx, texts, ids, "request")[:, None]
+    sims = theirs @ ours.T - hub_shifts(ctx, texts, ids, "request")[:, None]
     top = np.maximum.reduceat(sims.max(axis=1), starts)
-    return dict(zip(ids, (top > floor - _slack(ours, theirs)).tolist()))
+    return dict(zip(ids, (top > floor - rounding_slack(ours, theirs)).tolist()))
 
 
-def _hubs(ctx: SeekerContext, texts: dict[str, CandidateTexts], ids: list[str], role: str) -> np.ndarray:
+def hub_shifts(ctx: SeekerContext, texts: dict[str, CandidateTexts], ids: list[str], role: str) -> np.ndarray:
     """`hubness_of` of the candidates' `role` texts, one after the other: from the values
     warm_hubness cached, the model's usual value taken off once for all."""
     center = ctx.thresholds.get("hub_center")

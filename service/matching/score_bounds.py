@@ -19,7 +19,7 @@ import numpy as np
 
 from service.matching import criteria as c
 from service.matching.candidate_texts import CandidateTexts
-from service.matching.pair_bounds import MayPair, _hubs, _slack, stacked_once
+from service.matching.pair_bounds import MayPair, hub_shifts, rounding_slack, stacked_once
 from service.privacy import usable_in_matching
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from service.matching.scoring import Scored, SeekerContext
 
 MARGIN = 1e-9  # over the bounds' own float sums, summed in another order than the score's
+ROUNDING = 0.5e-4  # half a unit of the fourth decimal, which the score rounds to
 Key = tuple[bool, float, str]  # the matcher's order: evidence first, then score, then id
 
 
@@ -54,10 +55,10 @@ def best_first(ctx: SeekerContext, docs: dict[str, dict[str, Any]], texts: dict[
 def score_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]], texts: dict[str, CandidateTexts],
                  ids: list[str], may: dict[str, MayPair], coverage: Coverage) -> dict[str, Key]:
     """Per candidate, the best key it can have: (False where it can have no evidence..., -score bound, id)."""
-    from service.matching.scoring import _plain_criteria, _shares
+    from service.matching.scoring import plain_criteria, weight_shares
 
     compl = _complementarity_bounds(ctx, docs, {cid: texts[cid] for cid in ids})
-    shares = _shares(ctx)  # weights are never negative (weights.py)
+    shares = weight_shares(ctx)  # weights are never negative (weights.py)
     names = [name for name, _, _ in shares]
     named = {gap for g, gap in enumerate(ctx.gaps) if g < len(ctx.gap_needs) and ctx.gap_needs[g] is not None}
     gap_scores: dict[frozenset[str], float] = {}  # most candidates could fill the same gaps
@@ -67,7 +68,7 @@ def score_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]], texts: dic
         fillable = _fillable(ctx, strong, may[cid], named)
         if fillable not in gap_scores:
             gap_scores[fillable] = c.gap_filling(ctx.gaps, set(fillable), ctx.cfg["gap"], ctx.label, False).score
-        values = {name: crit.score for name, crit in _plain_criteria(ctx, docs[cid], strong, coverage).items()}
+        values = {name: crit.score for name, crit in plain_criteria(ctx, docs[cid], strong, coverage).items()}
         values["complementarity"], values["gap_filling"] = compl[cid], gap_scores[fillable] if fillable else 0.0
         rows.append([values[name] for name in names])
         evidence.append(compl[cid] > 0 or bool(fillable))
@@ -78,8 +79,6 @@ def score_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]], texts: dic
               @ np.array([weight for _, weight, _ in shares]) + slack).tolist()
     return {cid: (not ev, -bound, cid) for cid, ev, bound in zip(ids, evidence, bounds)}
 
-
-ROUNDING = 0.5e-4
 
 
 def _fillable(ctx: SeekerContext, strong: set[str], may: MayPair, named: set[str]) -> frozenset[str]:
@@ -98,7 +97,7 @@ def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     cosine (pairs the scorer leaves out, of another type or shared with another buyer, only lower
     it), both sides as criteria.complementarity weighs them, the larger side (the reciprocal mix
     lies between them). One array per kind of pair for all candidates."""
-    from service.matching.scoring import _request_sells, need_offer_pulls, peer_pulls, their_language
+    from service.matching.scoring import need_offer_pulls, peer_pulls, request_sells, their_language
 
     s = ctx.seeker
     ids = list(texts)
@@ -129,7 +128,8 @@ def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     if ctx.use_forward and buying:
         ours = s.need_vectors[buying]
         if offers[1] is not None:
-            best = _best(ours, offers, -_hubs(ctx, texts, offers[0], "offer")) - per_need("pull", buying, offers[0])
+            hubs = hub_shifts(ctx, texts, offers[0], "offer")
+            best = _best(ours, offers, -hubs) - per_need("pull", buying, offers[0])
             cols = [col[pid] for pid in offers[0]]
             forward[:, cols] = _calibrated(best, floor, ceiling) * offers_ok[cols]
         if requests[1] is not None:
@@ -144,12 +144,12 @@ def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
         bound = np.zeros(len(theirs))
         if len(s.offers):  # their request, our best offer for it, their hubness taken off
             raw = ((theirs @ s.offer_vectors.T).max(axis=1).astype(np.float64)
-                   - _hubs(ctx, texts, ids_r, "request") + _slack(s.offer_vectors, theirs))
+                   - hub_shifts(ctx, texts, ids_r, "request") + rounding_slack(s.offer_vectors, theirs))
             bound = _calibrated(raw, floor, ceiling)
         if selling:  # our selling needs against their requests, peer pulls given back
             back = np.repeat(per_need("peer", selling, ids_r), lengths, axis=1)
             raw = ((theirs @ s.need_vectors[selling].T).astype(np.float64) + back.T).max(axis=1) \
-                + _slack(s.need_vectors[selling], theirs)
+                + rounding_slack(s.need_vectors[selling], theirs)
             bound = np.maximum(bound, _calibrated(raw, peer_floor, peer_ceiling))
         cols = [col[pid] for pid in ids_r]
         ok = requests_ok[cols]
@@ -158,7 +158,7 @@ def _complementarity_bounds(ctx: SeekerContext, docs: dict[str, dict[str, Any]],
     forward_best = forward.max(axis=0) if len(buying) else np.zeros(len(ids))
     f = np.where(forward_best > 0, c.BEST_SHARE * forward_best
                  + (1 - c.BEST_SHARE) * forward.sum(axis=0) / max(1, len(buying)), 0.0)
-    their_buying = np.array([sum(not sold for sold in _request_sells(ctx, texts[pid])) if requests_ok[n] else 0
+    their_buying = np.array([sum(not sold for sold in request_sells(ctx, texts[pid])) if requests_ok[n] else 0
                              for n, pid in enumerate(ids)])
     b = np.where(backward_best > 0, c.BEST_SHARE * backward_best
                  + (1 - c.BEST_SHARE) * backward_sum / np.maximum(1, their_buying), 0.0)
@@ -176,4 +176,4 @@ def _best(ours: np.ndarray, stack: Any, shift: np.ndarray | None) -> np.ndarray:
     sims = (ours @ theirs.T).astype(np.float64)
     if shift is not None:
         sims = sims + shift[None, :]
-    return np.maximum.reduceat(sims, starts, axis=1) + _slack(ours, theirs)
+    return np.maximum.reduceat(sims, starts, axis=1) + rounding_slack(ours, theirs)

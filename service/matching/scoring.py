@@ -75,7 +75,7 @@ def _sells(ctx: SeekerContext, request_type: str | None, text: str = "") -> bool
     return sells(request_type, text, ctx.reverse)
 
 
-def _request_sells(ctx: SeekerContext, texts: CandidateTexts) -> list[bool]:
+def request_sells(ctx: SeekerContext, texts: CandidateTexts) -> list[bool]:
     """Per request of the candidate: does it sell (depends on its texts and the cooperation types)."""
     reverse = ctx.reverse
     return texts.cached(("sells", frozenset(reverse)),
@@ -220,7 +220,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     offers, offer_vecs = (texts.offers, texts.offer_vecs) if usable_in_matching(doc, "offers") else ([], None)
     requests, request_vecs = (texts.requests, texts.request_vecs) if usable_in_matching(doc, "requests") else ([], None)
     their_lang = their_language(ctx, doc, texts)
-    their_sells = _request_sells(ctx, texts) if requests else []
+    their_sells = request_sells(ctx, texts) if requests else []
     buying = [(i, n) for i, n in enumerate(s.needs) if not ctx.sells[i]]
     may = may or ANY_PAIR
     reqs = _request_pairs(ctx, requests, request_vecs, their_lang, their_sells) if may.requests else _Requests()
@@ -249,13 +249,13 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
         "complementarity": c.complementarity(forward, backward, n_buying, max(1, n_their_buying),
                                              ctx.use_forward, ctx.use_backward, explain),
         "gap_filling": c.gap_filling(ctx.gaps, filled, ctx.cfg["gap"], ctx.label, explain),
-        **_plain_criteria(ctx, doc, strong, coverage, explain),
+        **plain_criteria(ctx, doc, strong, coverage, explain),
     }
     penalty = c.Criterion(0.0)
     if ctx.commercial and ctx.weights.get(PENALTY, 0) > 0:
         penalty = _rivalry(ctx, strong, texts, offers, offer_vecs if may.offers else None, rival, rival_example,
                            bool(reqs.shared), may.strong_links)
-    shares = _shares(ctx)
+    shares = weight_shares(ctx)
     # The score adds up the table's rounded contributions, in the table's order.
     contributions = [round(weight * results[name].score, 4) for name, weight, _ in shares]
     contributions.append(round(-ctx.weights.get(PENALTY, 0.0) * penalty.score, 4))
@@ -275,7 +275,7 @@ def score_candidate(ctx: SeekerContext, doc: dict[str, Any], items: list[Item], 
     return Scored(score, table, pairs, gaps_filled, evidence)
 
 
-def _plain_criteria(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage,
+def plain_criteria(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], coverage: Coverage,
                     explain: bool = False) -> dict[str, c.Criterion]:
     """The criteria that read no vectors (score_bounds takes them as they are)."""
     s = ctx.seeker
@@ -289,7 +289,7 @@ def _plain_criteria(ctx: SeekerContext, doc: dict[str, Any], strong: set[str], c
     }
 
 
-def _shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
+def weight_shares(ctx: SeekerContext) -> list[tuple[str, float, float]]:
     """Per criterion: its share of the weights, and that share rounded for the table."""
     def shares() -> list[tuple[str, float, float]]:
         total = sum(ctx.weights[k] for k in CRITERIA) or 1.0

@@ -8,7 +8,7 @@ import pytest
 from service.index.base import Item
 from service.matching import candidate_texts as ct
 from service.matching.hubness import hubness, hubness_of
-from service.matching.scoring import SeekerContext, _request_sells
+from service.matching.scoring import SeekerContext, request_sells
 
 
 class Vocabulary:
@@ -87,9 +87,9 @@ def test_request_sells_follows_a_changed_request(rng: np.random.Generator) -> No
     ctx = context(Vocabulary(unit(rng, 4).reshape(1, 4, 8)))
     v = unit(rng, 1)[0]
     buying = ct.candidate_texts("m1", [Item("request", 0, "Looking for cork", v, "supply")])
-    assert _request_sells(ctx, buying) == [False]
+    assert request_sells(ctx, buying) == [False]
     selling = ct.candidate_texts("m1", [Item("request", 0, "Looking for cork", v, "distribution")])
-    assert _request_sells(ctx, selling) == [True]
+    assert request_sells(ctx, selling) == [True]
 
 
 def test_hubness_is_per_vocabulary(rng: np.random.Generator) -> None:
